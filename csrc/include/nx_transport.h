@@ -1,0 +1,65 @@
+/**
+ * @file nx_transport.h
+ * @brief The byte-stream interface under the TCP shim: a table of functions
+ *        plus an opaque context. A port (POSIX sockets, lwIP, a test script)
+ *        implements it; nothing above the shim sees sockets or a stack.
+ *
+ * Return contract, the same for every transport:
+ *
+ *  connect  NX_TRANSPORT_OK with *connection set to the port's handle;
+ *           NX_TRANSPORT_TIMEOUT when the wait ran out;
+ *           NX_TRANSPORT_CLOSED when refused or reset; NX_TRANSPORT_ERROR otherwise.
+ *           On failure *connection is left untouched and nothing needs closing.
+ *  send     > 0  bytes accepted (may be fewer than asked; the shim sends the rest);
+ *           0    nothing accepted within the wait;
+ *           NX_TRANSPORT_CLOSED / NX_TRANSPORT_ERROR: the connection is unusable.
+ *  receive  > 0  bytes stored in buffer (at most size);
+ *           0    nothing arrived within the wait;
+ *           NX_TRANSPORT_CLOSED: the peer closed (orderly or reset) and every byte
+ *                it sent before has been returned already;
+ *           NX_TRANSPORT_ERROR: the connection is unusable.
+ *  close    closes and frees the connection; never fails; called exactly once per
+ *           successful connect.
+ *  ticks    a monotonic clock in ticks of NX_IP_PERIODIC_RATE per second; it may wrap.
+ *
+ * Waits are in ticks: NX_NO_WAIT (0) polls, NX_WAIT_FOREVER blocks. A transport
+ * never blocks longer than the wait it is given.
+ */
+#ifndef NX_TRANSPORT_H
+#define NX_TRANSPORT_H
+
+#include "nx_api.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NX_TRANSPORT_OK       0
+#define NX_TRANSPORT_TIMEOUT  (-1)
+#define NX_TRANSPORT_CLOSED   (-2)
+#define NX_TRANSPORT_ERROR    (-3)
+
+typedef struct NX_TRANSPORT_OPS_STRUCT
+{
+    INT  (*connect)(VOID *context, VOID **connection, const NXD_ADDRESS *server,
+                    UINT port, ULONG wait_ticks);
+    LONG (*send)(VOID *context, VOID *connection, const UCHAR *data, ULONG length,
+                 ULONG wait_ticks);
+    LONG (*receive)(VOID *context, VOID *connection, UCHAR *buffer, ULONG size,
+                    ULONG wait_ticks);
+    VOID (*close)(VOID *context, VOID *connection);
+    ULONG (*ticks)(VOID *context);
+} NX_TRANSPORT_OPS;
+
+/** A transport instance: its operations and the port's context for them. */
+typedef struct NX_TRANSPORT_STRUCT
+{
+    const NX_TRANSPORT_OPS *ops;
+    VOID *context;
+} NX_TRANSPORT;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NX_TRANSPORT_H */

@@ -1,0 +1,216 @@
+/* The checking layer (_nxe_/_nxde_): pointers, indexes and create arguments are
+ * validated here, then the core runs. NX_DISABLE_ERROR_CHECKING maps the public
+ * names straight to the core and leaves this layer unused. */
+#define NX_POP3_SOURCE_CODE
+#include "nxd_pop3_client.h"
+
+static UINT pop3_client_valid(const NX_POP3_CLIENT *client_ptr)
+{
+    return (client_ptr != NX_NULL) && (client_ptr->nx_pop3_client_id == NX_POP3_CLIENT_ID);
+}
+
+static UINT pop3_create_check(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
+                              NX_PACKET_POOL *packet_pool_ptr, CHAR *client_name,
+                              CHAR *client_password)
+{
+    if ((client_ptr == NX_NULL) || (ip_ptr == NX_NULL) || (packet_pool_ptr == NX_NULL) ||
+        (client_name == NX_NULL) || (client_password == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    if (client_ptr->nx_pop3_client_id == NX_POP3_CLIENT_ID)
+    {
+        return NX_PTR_ERROR; /* already created */
+    }
+    return NX_SUCCESS;
+}
+
+UINT _nxe_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,
+                             NX_PACKET_POOL *packet_pool_ptr, ULONG server_ip_address,
+                             ULONG server_port, CHAR *client_name, CHAR *client_password)
+{
+    UINT status = pop3_create_check(client_ptr, ip_ptr, packet_pool_ptr, client_name,
+                                    client_password);
+    if (status != NX_SUCCESS)
+    {
+        return status;
+    }
+    if ((server_ip_address == 0u) || (server_port == 0u))
+    {
+        return NX_POP3_PARAM_ERROR;
+    }
+    return _nx_pop3_client_create(client_ptr, APOP_authentication, ip_ptr, packet_pool_ptr,
+                                  server_ip_address, server_port, client_name, client_password);
+}
+
+static UINT pop3_address_check(const NXD_ADDRESS *server_ip_address, ULONG server_port)
+{
+    if (server_port == 0u)
+    {
+        return NX_POP3_PARAM_ERROR;
+    }
+    if (server_ip_address->nxd_ip_version == NX_IP_VERSION_V4)
+    {
+        return (server_ip_address->nxd_ip_address.v4 == 0u) ? NX_POP3_PARAM_ERROR : NX_SUCCESS;
+    }
+    if (server_ip_address->nxd_ip_version == NX_IP_VERSION_V6)
+    {
+        const ULONG *v6 = server_ip_address->nxd_ip_address.v6;
+        return ((v6[0] | v6[1] | v6[2] | v6[3]) == 0u) ? NX_POP3_PARAM_ERROR : NX_SUCCESS;
+    }
+    return NX_IP_ADDRESS_ERROR;
+}
+
+UINT _nxde_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
+                                  NX_IP *ip_ptr, NX_PACKET_POOL *packet_pool_ptr,
+                                  NXD_ADDRESS *server_ip_address, ULONG server_port,
+                                  CHAR *client_name, CHAR *client_password,
+                                  ULONG connect_wait, ULONG reply_wait)
+{
+    UINT status = pop3_create_check(client_ptr, ip_ptr, packet_pool_ptr, client_name,
+                                    client_password);
+    if ((status == NX_SUCCESS) && (server_ip_address == NX_NULL))
+    {
+        status = NX_PTR_ERROR;
+    }
+    if (status == NX_SUCCESS)
+    {
+        status = pop3_address_check(server_ip_address, server_port);
+    }
+    if ((status == NX_SUCCESS) && ((connect_wait == 0u) || (reply_wait == 0u)))
+    {
+        status = NX_OPTION_ERROR;
+    }
+    if (status != NX_SUCCESS)
+    {
+        return status;
+    }
+    return _nxd_pop3_client_create_ext(client_ptr, APOP_authentication, ip_ptr, packet_pool_ptr,
+                                       server_ip_address, server_port, client_name,
+                                       client_password, connect_wait, reply_wait);
+}
+
+UINT _nxde_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,
+                              NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
+                              ULONG server_port, CHAR *client_name, CHAR *client_password)
+{
+    return _nxde_pop3_client_create_ext(client_ptr, APOP_authentication, ip_ptr, packet_pool_ptr,
+                                        server_ip_address, server_port, client_name,
+                                        client_password, NX_POP3_CLIENT_CONNECTION_TIMEOUT,
+                                        NX_POP3_SERVER_REPLY_TIMEOUT);
+}
+
+UINT _nxe_pop3_client_delete(NX_POP3_CLIENT *client_ptr)
+{
+    if (!pop3_client_valid(client_ptr))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_delete(client_ptr);
+}
+
+UINT _nxe_pop3_client_mail_items_get(NX_POP3_CLIENT *client_ptr, UINT *number_mail_items,
+                                     ULONG *maildrop_total_size)
+{
+    if (!pop3_client_valid(client_ptr) || (number_mail_items == NX_NULL) ||
+        (maildrop_total_size == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_mail_items_get(client_ptr, number_mail_items, maildrop_total_size);
+}
+
+UINT _nxe_pop3_client_mail_items_get64(NX_POP3_CLIENT *client_ptr, UINT *number_mail_items,
+                                       ULONG64 *maildrop_total_size)
+{
+    if (!pop3_client_valid(client_ptr) || (number_mail_items == NX_NULL) ||
+        (maildrop_total_size == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_mail_items_get64(client_ptr, number_mail_items, maildrop_total_size);
+}
+
+/* A valid client, a non-NULL out pointer and an index above 0. */
+static UINT pop3_item_check(const NX_POP3_CLIENT *client_ptr, const VOID *out, UINT mail_item)
+{
+    if (!pop3_client_valid(client_ptr) || (out == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    return (mail_item == 0u) ? NX_POP3_CLIENT_INVALID_INDEX : NX_SUCCESS;
+}
+
+UINT _nxe_pop3_client_mail_item_size_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, ULONG *size)
+{
+    UINT status = pop3_item_check(client_ptr, size, mail_item);
+    return (status != NX_SUCCESS) ? status :
+           _nx_pop3_client_mail_item_size_get(client_ptr, mail_item, size);
+}
+
+UINT _nxe_pop3_client_mail_item_size_get64(NX_POP3_CLIENT *client_ptr, UINT mail_item,
+                                           ULONG64 *size)
+{
+    UINT status = pop3_item_check(client_ptr, size, mail_item);
+    return (status != NX_SUCCESS) ? status :
+           _nx_pop3_client_mail_item_size_get64(client_ptr, mail_item, size);
+}
+
+UINT _nxe_pop3_client_mail_item_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, ULONG *item_size)
+{
+    UINT status = pop3_item_check(client_ptr, item_size, mail_item);
+    return (status != NX_SUCCESS) ? status :
+           _nx_pop3_client_mail_item_get(client_ptr, mail_item, item_size);
+}
+
+UINT _nxe_pop3_client_mail_item_get64(NX_POP3_CLIENT *client_ptr, UINT mail_item,
+                                      ULONG64 *item_size)
+{
+    UINT status = pop3_item_check(client_ptr, item_size, mail_item);
+    return (status != NX_SUCCESS) ? status :
+           _nx_pop3_client_mail_item_get64(client_ptr, mail_item, item_size);
+}
+
+UINT _nxe_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr,
+                                            NX_PACKET **recv_packet_ptr,
+                                            ULONG *bytes_retrieved, UINT *final_packet)
+{
+    if (!pop3_client_valid(client_ptr) || (recv_packet_ptr == NX_NULL) ||
+        (bytes_retrieved == NX_NULL) || (final_packet == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_mail_item_message_get(client_ptr, recv_packet_ptr, bytes_retrieved,
+                                                 final_packet);
+}
+
+UINT _nxe_pop3_client_mail_item_delete(NX_POP3_CLIENT *client_ptr, UINT mail_index)
+{
+    UINT status = pop3_item_check(client_ptr, client_ptr, mail_index);
+    return (status != NX_SUCCESS) ? status : _nx_pop3_client_mail_item_delete(client_ptr, mail_index);
+}
+
+UINT _nxe_pop3_client_noop(NX_POP3_CLIENT *client_ptr)
+{
+    return pop3_client_valid(client_ptr) ? _nx_pop3_client_noop(client_ptr) : NX_PTR_ERROR;
+}
+
+UINT _nxe_pop3_client_reset(NX_POP3_CLIENT *client_ptr)
+{
+    return pop3_client_valid(client_ptr) ? _nx_pop3_client_reset(client_ptr) : NX_PTR_ERROR;
+}
+
+UINT _nxe_pop3_client_quit(NX_POP3_CLIENT *client_ptr)
+{
+    return pop3_client_valid(client_ptr) ? _nx_pop3_client_quit(client_ptr) : NX_PTR_ERROR;
+}
+
+UINT _nxe_pop3_client_reply_timeout_set(NX_POP3_CLIENT *client_ptr, ULONG reply_wait)
+{
+    if (!pop3_client_valid(client_ptr))
+    {
+        return NX_PTR_ERROR;
+    }
+    return (reply_wait == 0u) ? NX_OPTION_ERROR :
+           _nx_pop3_client_reply_timeout_set(client_ptr, reply_wait);
+}

@@ -1,0 +1,112 @@
+/* The scripted transport: delegates to a test's callbacks on a virtual clock. */
+#include "nx_transport_scripted.h"
+
+#include <string.h>
+
+static VOID scripted_pass(NX_TRANSPORT_SCRIPTED *scripted, ULONG wait_ticks)
+{
+    scripted->now += (wait_ticks == NX_WAIT_FOREVER) ? NX_TRANSPORT_SCRIPTED_FOREVER_TICKS : wait_ticks;
+}
+
+static INT scripted_connect(VOID *context, VOID **connection, const NXD_ADDRESS *server,
+                            UINT port, ULONG wait_ticks)
+{
+    NX_TRANSPORT_SCRIPTED *scripted = (NX_TRANSPORT_SCRIPTED *)context;
+    INT result;
+
+    (VOID)server;
+    (VOID)port;
+    if (scripted->connected != 0u)
+    {
+        return NX_TRANSPORT_ERROR; /* one connection at a time */
+    }
+    result = scripted->on_connect(scripted->user);
+    if (result == NX_TRANSPORT_OK)
+    {
+        scripted->connected = NX_TRUE;
+        scripted->connects++;
+        *connection = &scripted->connection_token;
+    }
+    else if (result == NX_TRANSPORT_TIMEOUT)
+    {
+        scripted_pass(scripted, wait_ticks);
+    }
+    return result;
+}
+
+static LONG scripted_send(VOID *context, VOID *connection, const UCHAR *data, ULONG length,
+                          ULONG wait_ticks)
+{
+    NX_TRANSPORT_SCRIPTED *scripted = (NX_TRANSPORT_SCRIPTED *)context;
+    LONG result;
+
+    (VOID)connection;
+    result = scripted->on_send(scripted->user, data, length);
+    if (result > (LONG)length)
+    {
+        result = (LONG)length;
+    }
+    if (result == 0)
+    {
+        scripted_pass(scripted, wait_ticks);
+    }
+    return result;
+}
+
+static LONG scripted_receive(VOID *context, VOID *connection, UCHAR *buffer, ULONG size,
+                             ULONG wait_ticks)
+{
+    NX_TRANSPORT_SCRIPTED *scripted = (NX_TRANSPORT_SCRIPTED *)context;
+    LONG result;
+
+    (VOID)connection;
+    result = scripted->on_receive(scripted->user, buffer, size);
+    if (result > (LONG)size)
+    {
+        result = NX_TRANSPORT_ERROR; /* the script overran the buffer it was given */
+    }
+    if (result == 0)
+    {
+        scripted_pass(scripted, wait_ticks);
+    }
+    return result;
+}
+
+static VOID scripted_close(VOID *context, VOID *connection)
+{
+    NX_TRANSPORT_SCRIPTED *scripted = (NX_TRANSPORT_SCRIPTED *)context;
+
+    (VOID)connection;
+    scripted->connected = NX_FALSE;
+    scripted->closes++;
+}
+
+static ULONG scripted_ticks(VOID *context)
+{
+    return ((NX_TRANSPORT_SCRIPTED *)context)->now;
+}
+
+static const NX_TRANSPORT_OPS scripted_ops = {
+    scripted_connect, scripted_send, scripted_receive, scripted_close, scripted_ticks
+};
+
+VOID nx_transport_scripted_init(NX_TRANSPORT *transport, NX_TRANSPORT_SCRIPTED *context)
+{
+    INT (*on_connect)(VOID *) = context->on_connect;
+    LONG (*on_send)(VOID *, const UCHAR *, ULONG) = context->on_send;
+    LONG (*on_receive)(VOID *, UCHAR *, ULONG) = context->on_receive;
+    VOID *user = context->user;
+
+    memset(context, 0, sizeof(*context));
+    context->on_connect = on_connect;
+    context->on_send = on_send;
+    context->on_receive = on_receive;
+    context->user = user;
+    transport->ops = &scripted_ops;
+    transport->context = context;
+}
+
+VOID nx_transport_scripted_advance(NX_TRANSPORT_SCRIPTED *context, ULONG ticks)
+{
+    context->now += ticks;
+}

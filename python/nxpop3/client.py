@@ -1,0 +1,329 @@
+"""``Client``: a Pythonic POP3 client over the C client, one C call per command
+and per megabyte of message, never per packet."""
+from __future__ import annotations
+
+import ipaddress
+import math
+import socket
+import threading
+from types import TracebackType
+from typing import Iterator, Optional, Tuple, Type, Union
+
+from ._binding import ffi, lib
+from .errors import COMMAND_NAMES, BadArgument, Pop3Error, error_for
+from .pool import PacketPool
+from .transport import PosixTransport, ScriptedTransport
+
+Transport = Union[PosixTransport, ScriptedTransport]
+
+# Bytes copied per C call when reading a message.
+_CHUNK = 1 << 20
+_STREAM_CHUNK = 1 << 16
+
+
+def _credential(value: str, what: str, limit: int) -> bytes:
+    if not isinstance(value, str):
+        raise BadArgument(0xB1, message=f"{what} must be a str")
+    data = value.encode("utf-8")
+    if any(c in data for c in (b"\r", b"\n", b"\0")):
+        raise BadArgument(0xB1, message=f"{what} holds CR, LF or NUL")
+    if len(data) > limit:
+        raise BadArgument(0xB1, message=f"{what} is longer than {limit} bytes")
+    return data
+
+
+def _address(host: str, port: int) -> "ffi.CData":
+    if not isinstance(host, str) or not host:
+        raise BadArgument(0x21, message="host must be a non-empty str")
+    name = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        ip = ipaddress.ip_address(name)
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise Pop3Error(0x21, message=f"cannot resolve {host!r}: {exc}") from None
+        ip = ipaddress.ip_address(infos[0][4][0].split("%")[0])
+    address = ffi.new("NXD_ADDRESS *")
+    if ip.version == 4:
+        address.nxd_ip_version = lib.NX_IP_VERSION_V4
+        address.nxd_ip_address.v4 = int(ip)
+    else:
+        address.nxd_ip_version = lib.NX_IP_VERSION_V6
+        value = int(ip)
+        for i in range(4):
+            address.nxd_ip_address.v6[i] = (value >> (96 - 32 * i)) & 0xFFFFFFFF
+    return address
+
+
+def _index(n: int) -> int:
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise BadArgument(0xB8, message="message numbers are int")
+    if n < 1:
+        raise BadArgument(0xB8, message="message numbers start at 1")
+    if n > 0xFFFFFFFF:
+        raise BadArgument(0xB2, message="message number out of range")
+    return n
+
+
+class Client:
+    """A POP3 session: connects and logs in on construction.
+
+    ``timeout`` (seconds) bounds the connect, each whole status line and each
+    body packet. The messages come back exactly as stored: CRLF line ends,
+    dot-stuffing removed. Leaving a ``with`` block sends QUIT (applying
+    deletions) unless an exception is on its way, then closes.
+    """
+
+    def __init__(self, host: str, port: int = 110, user: str = "", password: str = "", *,
+                 apop: bool = False, timeout: float = 10.0, pool: Optional[PacketPool] = None,
+                 transport: Optional[Transport] = None) -> None:
+        if not isinstance(port, int) or not 1 <= port <= 0xFFFF:
+            raise BadArgument(0xB1, message="port must be 1..65535")
+        if not isinstance(timeout, (int, float)) or not 0 < timeout <= 86400:
+            raise BadArgument(0x0A, message="timeout must be > 0 and at most a day (seconds)")
+        name = _credential(user, "user", int(lib.NX_POP3_MAX_USERNAME))
+        secret = _credential(password, "password", int(lib.NX_POP3_MAX_PASSWORD))
+        address = _address(host, port)
+
+        self._lock = threading.Lock()
+        self.pool = pool if pool is not None else PacketPool(payload_size=16384, count=8)
+        self.transport: Transport = transport if transport is not None else PosixTransport()
+        self._ip = ffi.new("NX_IP *")
+        self._client = ffi.new("NX_POP3_CLIENT *")
+        self._reader = ffi.new("NX_POP3_READER *")
+        self._ip_name = ffi.new("char[]", b"nxpop3")
+        self._created = False
+        self._downloading = False
+        self._buffer: Optional[ffi.CData] = None
+
+        self._check(lib.nx_ip_create(self._ip, self._ip_name, 0, 0, self.pool.pool,
+                                     self.transport.nx_transport, ffi.NULL, 0, 0), "nx_ip_create")
+        self._check(lib.nx_tcp_enable(self._ip), "nx_tcp_enable")
+        ticks = max(1, math.ceil(timeout * lib.NX_IP_PERIODIC_RATE))
+        c_name = ffi.new("char[]", name)
+        c_secret = ffi.new("char[]", secret)
+        try:
+            status = lib.nxd_pop3_client_create_ext(self._client, 1 if apop else 0, self._ip,
+                                                    self.pool.pool, address, port, c_name,
+                                                    c_secret, ticks, ticks)
+        finally:
+            ffi.memmove(c_secret, b"\0" * len(secret), len(secret))
+        if status != lib.NX_SUCCESS:
+            error = self._error(status)
+            lib.nx_ip_delete(self._ip)
+            raise error
+        self._created = True
+
+    # Errors.
+    def _error(self, status: int, message: Optional[str] = None) -> Pop3Error:
+        command = COMMAND_NAMES.get(int(self._client.nx_pop3_client_last_command))
+        reply = None
+        if status == lib.NX_POP3_SERVER_ERROR_STATUS or 0xB9 <= status <= 0xBD:
+            text = ffi.string(self._client.nx_pop3_client_reply_text)
+            reply = text.decode("utf-8", "replace") or None
+        return error_for(status, reply=reply, command=command, message=message)
+
+    def _check(self, status: int, message: Optional[str] = None) -> None:
+        if status != lib.NX_SUCCESS:
+            raise self._error(status, message)
+
+    def _session(self) -> None:
+        if not self._created:
+            raise error_for(0x38, message="the client is closed")
+        if self._downloading:
+            raise error_for(0xB7, message="a message is being streamed; finish or close it")
+
+    # Information.
+    @property
+    def apop_used(self) -> bool:
+        """True when the login used APOP."""
+        return bool(self._client.nx_pop3_client_enable_APOP_authentication)
+
+    @property
+    def last_reply(self) -> str:
+        """The text of the server's last status line."""
+        return ffi.string(self._client.nx_pop3_client_reply_text).decode("utf-8", "replace")
+
+    # Commands.
+    def stat(self) -> Tuple[int, int]:
+        """(message count, maildrop size in octets)."""
+        count = ffi.new("UINT *")
+        octets = ffi.new("ULONG64 *")
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_mail_items_get64(self._client, count, octets))
+        return int(count[0]), int(octets[0])
+
+    def size(self, n: int) -> int:
+        """Size in octets of message ``n`` (LIST n)."""
+        octets = ffi.new("ULONG64 *")
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_mail_item_size_get64(self._client, _index(n), octets))
+        return int(octets[0])
+
+    def retr(self, n: int) -> bytes:
+        """Message ``n``, whole, exactly as stored."""
+        with self._lock:
+            self._session()
+            hint = self._start(n)
+            data = bytearray(min(max(hint, 4096) + 4096, 1 << 30))
+            used = 0
+            final = False
+            got = ffi.new("ULONG *")
+            done = ffi.new("UINT *")
+            # Bounded: each call fills the buffer or ends the message; the
+            # buffer doubles when full.
+            while not final:
+                if used == len(data):
+                    data.extend(bytes(len(data)))
+                view = ffi.from_buffer("UCHAR[]", data)
+                status = lib.nx_pop3_client_message_read(self._client, self._reader, view + used,
+                                                         len(data) - used, got, done)
+                del view  # a bytearray with a live export cannot grow
+                used += int(got[0])
+                final = bool(done[0])
+                if status != lib.NX_SUCCESS:
+                    self._abandon()
+                    raise self._error(status)
+            del data[used:]
+            return bytes(data)
+
+    def retrieve(self, n: int, chunk_size: int = _STREAM_CHUNK) -> Iterator[bytes]:
+        """Message ``n`` as an iterator of chunks, in constant memory.
+
+        RETR is sent now. Until the iterator is exhausted or closed, other
+        commands raise ``BadArgument`` (NX_POP3_CLIENT_INVALID_STATE); closing
+        it early reads the rest of the message and drops it.
+        """
+        if not isinstance(chunk_size, int) or not 1 <= chunk_size <= (1 << 30):
+            raise BadArgument(0x09, message="chunk_size must be 1..2**30")
+        with self._lock:
+            self._session()
+            self._start(n)
+            self._downloading = True
+        return _MessageStream(self, chunk_size)
+
+    def delete(self, n: int) -> None:
+        """Marks message ``n`` deleted (DELE); the server applies it at QUIT."""
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_mail_item_delete(self._client, _index(n)))
+
+    def noop(self) -> None:
+        """NOOP."""
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_noop(self._client))
+
+    def reset(self) -> None:
+        """RSET: unmarks every deletion of this session."""
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_reset(self._client))
+
+    def quit(self) -> None:
+        """QUIT: the server applies the deletions; the connection then closes."""
+        with self._lock:
+            self._session()
+            try:
+                self._check(lib.nx_pop3_client_quit(self._client))
+            finally:
+                self._close_locked()
+
+    def close(self) -> None:
+        """Drops the connection without QUIT (deletions are not applied)."""
+        with self._lock:
+            self._close_locked()
+
+    # Internals.
+    def _start(self, n: int) -> int:
+        size = ffi.new("ULONG64 *")
+        self._check(lib.nx_pop3_client_mail_item_get64(self._client, _index(n), size))
+        return int(size[0])
+
+    def _abandon(self) -> None:
+        lib.nx_pop3_client_message_reader_release(self._reader)
+        self._downloading = False
+
+    def _read_chunk(self, chunk_size: int) -> Tuple[bytes, bool]:
+        with self._lock:
+            if self._buffer is None or len(self._buffer) < chunk_size:
+                self._buffer = ffi.new("UCHAR[]", chunk_size)
+            got = ffi.new("ULONG *")
+            done = ffi.new("UINT *")
+            status = lib.nx_pop3_client_message_read(self._client, self._reader, self._buffer,
+                                                     chunk_size, got, done)
+            data = ffi.buffer(self._buffer, int(got[0]))[:]
+            if status != lib.NX_SUCCESS:
+                self._abandon()
+                raise self._error(status)
+            if done[0]:
+                self._downloading = False
+            return data, bool(done[0])
+
+    def _close_locked(self) -> None:
+        if self._created:
+            lib.nx_pop3_client_message_reader_release(self._reader)
+            lib.nx_pop3_client_delete(self._client)
+            lib.nx_ip_delete(self._ip)
+            self._created = False
+            self._downloading = False
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None:
+        if exc_type is None and self._created and not self._downloading and \
+                int(self._client.nx_pop3_client_state) == lib.NX_POP3_STATE_TRANSACTION:
+            self.quit()
+        else:
+            self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_created", False):
+            self._close_locked()
+
+
+class _MessageStream:
+    """The iterator ``Client.retrieve`` returns."""
+
+    def __init__(self, client: Client, chunk_size: int) -> None:
+        self._client = client
+        self._chunk_size = chunk_size
+        self._done = False
+
+    def __iter__(self) -> "_MessageStream":
+        return self
+
+    def __next__(self) -> bytes:
+        # Bounded: each call returns a non-empty chunk or ends the message
+        # (message_read only returns short when the message ends).
+        if self._done:
+            raise StopIteration
+        data, final = self._client._read_chunk(self._chunk_size)
+        if final:
+            self._done = True
+        if not data:
+            raise StopIteration
+        return data
+
+    def close(self) -> None:
+        """Reads and drops the rest of the message, keeping the session usable."""
+        while not self._done:
+            _, self._done = self._client._read_chunk(_STREAM_CHUNK)
+
+    def __enter__(self) -> "_MessageStream":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if not self._done and self._client._created:
+            try:
+                self.close()
+            except Pop3Error:
+                pass
