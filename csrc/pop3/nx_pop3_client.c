@@ -258,9 +258,9 @@ static UINT pop3_command(NX_POP3_CLIENT *client_ptr, UINT command, const CHAR *k
     }
 
     status = pop3_reply_read(client_ptr, reply, NX_NULL);
-    if (command != NX_POP3_COMMAND_RETR)
+    if ((command != NX_POP3_COMMAND_RETR) || (status != NX_SUCCESS))
     {
-        pop3_rx_release(client_ptr);
+        pop3_rx_release(client_ptr); /* only a RETR body may follow a reply */
     }
     return status;
 }
@@ -592,7 +592,6 @@ UINT _nx_pop3_client_mail_item_get64(NX_POP3_CLIENT *client_ptr, UINT mail_item,
     }
     if (status != NX_SUCCESS)
     {
-        pop3_rx_release(client_ptr);
         return status;
     }
 

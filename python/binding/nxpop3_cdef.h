@@ -197,7 +197,7 @@ typedef struct NX_TRANSPORT_SCRIPTED_STRUCT
 {
     INT  (*on_connect)(void *user);
     LONG (*on_send)(void *user, const UCHAR *data, ULONG length);
-    LONG (*on_receive)(void *user, UCHAR *buffer, ULONG size);
+    LONG (*on_receive)(void *user, UCHAR *buffer, ULONG size, ULONG wait_ticks);
     void *user;
     ULONG now;
     UINT connected;
@@ -280,7 +280,8 @@ void nx_transport_scripted_init(NX_TRANSPORT *transport, NX_TRANSPORT_SCRIPTED *
 void nx_transport_scripted_advance(NX_TRANSPORT_SCRIPTED *context, ULONG ticks);
 extern "Python" INT nxpop3_scripted_connect(void *user);
 extern "Python" LONG nxpop3_scripted_send(void *user, const UCHAR *data, ULONG length);
-extern "Python" LONG nxpop3_scripted_receive(void *user, UCHAR *buffer, ULONG size);
+extern "Python" LONG nxpop3_scripted_receive(void *user, UCHAR *buffer, ULONG size,
+                                              ULONG wait_ticks);
 
 /* The POP3 client: public names (through the checking layer) and the core. */
 UINT nx_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,

@@ -1,12 +1,22 @@
 """``PacketPool``: a NetX packet pool whose memory Python owns."""
 from __future__ import annotations
 
+import weakref
+
 from ._binding import ffi, lib
 from .errors import BadArgument, error_for
 
 _ALIGN = 8
 _MAX_PAYLOAD = 1 << 20
 _MAX_COUNT = 1 << 16
+
+# Every pool alive, so a test harness can check that all came back to full.
+_live_pools: "weakref.WeakSet[PacketPool]" = weakref.WeakSet()
+
+
+def live_pools() -> "list[PacketPool]":
+    """The PacketPools that exist now."""
+    return list(_live_pools)
 
 
 def _aligned(value: int) -> int:
@@ -35,6 +45,7 @@ class PacketPool:
         status = lib.nx_packet_pool_create(self.pool, self._name, payload_size, self._memory, size)
         if status != lib.NX_SUCCESS:
             raise error_for(status, message="nx_packet_pool_create")
+        _live_pools.add(self)
 
     @property
     def total(self) -> int:

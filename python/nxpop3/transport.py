@@ -39,14 +39,15 @@ RESET = _Token("RESET")
 """The connection breaks (transport error)."""
 
 
-@dataclass(frozen=True)
-class Advance:
-    """Moves the virtual clock on by ``ticks`` before the next segment."""
+@dataclass
+class Delay:
+    """The next segment arrives ``ticks`` later on the virtual clock. A receive
+    whose wait is shorter times out, and the rest of the delay remains."""
 
     ticks: int
 
 
-Segment = Union[bytes, _Token, Advance]
+Segment = Union[bytes, _Token, Delay]
 Reply = Union[bytes, _Token, Sequence[Segment]]
 
 
@@ -61,10 +62,15 @@ def one_byte_segments(data: bytes) -> List[bytes]:
     return [data[i:i + 1] for i in range(len(data))]
 
 
+def _fresh(segments: List[Segment]) -> List[Segment]:
+    """Copies of the Delay items (a receive shortens them as time passes)."""
+    return [Delay(s.ticks) if isinstance(s, Delay) else s for s in segments]
+
+
 def _segments(reply: Reply) -> List[Segment]:
     if isinstance(reply, (bytes, bytearray)):
         return [bytes(reply)]
-    if isinstance(reply, (_Token, Advance)):
+    if isinstance(reply, (_Token, Delay)):
         return [reply]
     return list(reply)
 
@@ -127,7 +133,7 @@ class ScriptedTransport:
     def _on_connect(self) -> int:
         if self._connect_result != 0:
             return self._connect_result
-        self._incoming = deque(self._greeting)
+        self._incoming = deque(_fresh(self._greeting))
         self._closed = False
         self._partial.clear()
         return 0
@@ -156,17 +162,21 @@ class ScriptedTransport:
             self.errors.append(f"expected {prefix!r}, got {line!r}")
             self._incoming.append(CLOSE)
             return
-        self._incoming.extend(reply)
+        self._incoming.extend(_fresh(reply))
 
-    def _on_receive(self, size: int) -> Union[bytes, int]:
+    def _on_receive(self, size: int, wait: int) -> Union[bytes, int]:
         # Bounded: each pass consumes one queued item.
         for _ in range(len(self._incoming) + 1):
             if self._closed or not self._incoming:
                 break
             item = self._incoming[0]
-            if isinstance(item, Advance):
+            if isinstance(item, Delay):
+                if item.ticks > wait:
+                    item.ticks -= wait
+                    return 0  # the transport moves the clock on by the wait
                 self._incoming.popleft()
                 lib.nx_transport_scripted_advance(self._context, item.ticks)
+                wait -= item.ticks
                 continue
             if item is CLOSE or item is RESET:
                 self._closed = True
@@ -208,9 +218,9 @@ def nxpop3_scripted_send(user: Any, data: Any, length: int) -> int:
 
 
 @ffi.def_extern()
-def nxpop3_scripted_receive(user: Any, buffer: Any, size: int) -> int:
+def nxpop3_scripted_receive(user: Any, buffer: Any, size: int, wait: int) -> int:
     def receive(transport: ScriptedTransport) -> int:
-        result = transport._on_receive(size)
+        result = transport._on_receive(size, wait)
         if isinstance(result, int):
             return result
         ffi.memmove(buffer, result, len(result))

@@ -60,7 +60,7 @@ static LONG scripted_receive(VOID *context, VOID *connection, UCHAR *buffer, ULO
     LONG result;
 
     (VOID)connection;
-    result = scripted->on_receive(scripted->user, buffer, size);
+    result = scripted->on_receive(scripted->user, buffer, size, wait_ticks);
     if (result > (LONG)size)
     {
         result = NX_TRANSPORT_ERROR; /* the script overran the buffer it was given */
@@ -94,7 +94,7 @@ VOID nx_transport_scripted_init(NX_TRANSPORT *transport, NX_TRANSPORT_SCRIPTED *
 {
     INT (*on_connect)(VOID *) = context->on_connect;
     LONG (*on_send)(VOID *, const UCHAR *, ULONG) = context->on_send;
-    LONG (*on_receive)(VOID *, UCHAR *, ULONG) = context->on_receive;
+    LONG (*on_receive)(VOID *, UCHAR *, ULONG, ULONG) = context->on_receive;
     VOID *user = context->user;
 
     memset(context, 0, sizeof(*context));

@@ -7,7 +7,8 @@
  * Callback contract (the transport's own contract, nx_transport.h, restated):
  *  on_connect  returns NX_TRANSPORT_OK, _TIMEOUT, _CLOSED or _ERROR.
  *  on_send     returns the bytes it accepts (> 0), 0 for "not now", or < 0.
- *  on_receive  returns the bytes it stored (1..size), 0 for silence, or < 0.
+ *  on_receive  returns the bytes it stored (1..size), 0 for silence, or < 0;
+ *              it is told the wait, so it can play data that arrives late.
  * Silence (0 from on_send/on_receive, _TIMEOUT from on_connect) moves the
  * virtual clock on by the whole wait, as if it had passed.
  */
@@ -23,7 +24,7 @@ typedef struct NX_TRANSPORT_SCRIPTED_STRUCT
 {
     INT  (*on_connect)(VOID *user);
     LONG (*on_send)(VOID *user, const UCHAR *data, ULONG length);
-    LONG (*on_receive)(VOID *user, UCHAR *buffer, ULONG size);
+    LONG (*on_receive)(VOID *user, UCHAR *buffer, ULONG size, ULONG wait_ticks);
     VOID *user;
     ULONG now;            /* the virtual clock, ticks */
     UINT connected;       /* 1 while a connection is open */

@@ -1,0 +1,94 @@
+"""Checks every test gets: after it, every packet pool it made is full again."""
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _pools_back_to_full() -> Iterator[None]:
+    try:
+        from nxpop3.pool import live_pools
+    except ImportError:  # the extension is not built: nothing to check
+        yield
+        return
+    before = {id(p) for p in live_pools()}
+    yield
+    gc.collect()  # clients dropped without close() release their packets here
+    leaked = [p for p in live_pools() if id(p) not in before and p.available != p.total]
+    assert not leaked, f"packets not released: {leaked}"
+
+
+class NetxStack:
+    """The raw NetX objects a C application would make: a pool, an IP instance
+    over a transport, and a POP3 control block, driven through nxpop3.lib."""
+
+    def __init__(self, transport: object, payload_size: int = 1536, count: int = 16,
+                 ip_pool: object = None) -> None:
+        from nxpop3 import PacketPool, ffi, lib
+
+        self.ffi, self.lib = ffi, lib
+        self.transport = transport
+        self.pool = PacketPool(payload_size=payload_size, count=count)
+        self.ip_pool = ip_pool if ip_pool is not None else self.pool
+        self.ip = ffi.new("NX_IP *")
+        self._name = ffi.new("char[]", b"test ip")
+        assert lib.nx_ip_create(self.ip, self._name, 0, 0, self.ip_pool.pool,
+                                transport.nx_transport, ffi.NULL, 0, 0) == 0
+        assert lib.nx_tcp_enable(self.ip) == 0
+        self.client = ffi.new("NX_POP3_CLIENT *")
+        self.address = ffi.new("NXD_ADDRESS *")
+        self.address.nxd_ip_version = lib.NX_IP_VERSION_V4
+        self.address.nxd_ip_address.v4 = 0x7F000001
+
+    def create(self, user: bytes = b"alice", password: bytes = b"secret", apop: bool = False,
+               reply_wait: int = 1000, connect_wait: int = 1000) -> int:
+        return self.lib.nxd_pop3_client_create_ext(
+            self.client, int(apop), self.ip, self.pool.pool, self.address, 110,
+            self.ffi.new("char[]", user), self.ffi.new("char[]", password),
+            connect_wait, reply_wait)
+
+    @property
+    def reply_text(self) -> bytes:
+        return self.ffi.string(self.client.nx_pop3_client_reply_text)
+
+    def message_get(self) -> tuple[int, bytes, int, bool]:
+        """One message_get: (status, data, bytes_retrieved, final); releases the packet."""
+        ffi, lib = self.ffi, self.lib
+        packet = ffi.new("NX_PACKET **")
+        count = ffi.new("ULONG *")
+        final = ffi.new("UINT *")
+        status = lib.nx_pop3_client_mail_item_message_get(self.client, packet, count, final)
+        data = b""
+        if status == 0:
+            p = packet[0]
+            data = ffi.buffer(p.nx_packet_prepend_ptr, p.nx_packet_length)[:]
+            assert lib.nx_packet_release(p) == 0
+        return status, data, int(count[0]), bool(final[0])
+
+    def message(self, limit: int = 100_000) -> tuple[int, bytes, list[int]]:
+        """Reads the body to the end: (status, message, bytes per piece)."""
+        out = bytearray()
+        pieces: list[int] = []
+        for _ in range(limit):
+            status, data, count, final = self.message_get()
+            if status != 0:
+                return status, bytes(out), pieces
+            out += data
+            pieces.append(count)
+            if final:
+                return 0, bytes(out), pieces
+        raise AssertionError("message never ended")
+
+    def delete(self) -> int:
+        status = self.lib.nx_pop3_client_delete(self.client)
+        assert self.lib.nx_ip_delete(self.ip) == 0
+        return status
+
+
+@pytest.fixture
+def netx_stack() -> Iterator[type[NetxStack]]:
+    """The NetxStack class; stacks made in a test are checked for leaks by the pool check."""
+    yield NetxStack
