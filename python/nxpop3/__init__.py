@@ -17,6 +17,7 @@ _LAZY = {
     "PacketPool": ("nxpop3.pool", "PacketPool"),
     "Pop3Error": ("nxpop3.errors", "Pop3Error"),
     "ServerError": ("nxpop3.errors", "ServerError"),
+    "AuthenticationError": ("nxpop3.errors", "AuthenticationError"),
     "ProtocolError": ("nxpop3.errors", "ProtocolError"),
     "Pop3Timeout": ("nxpop3.errors", "Pop3Timeout"),
     "ConnectionClosed": ("nxpop3.errors", "ConnectionClosed"),

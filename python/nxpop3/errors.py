@@ -71,8 +71,9 @@ class Pop3Error(Exception):
     """A NetX status other than NX_SUCCESS.
 
     Attributes: ``status`` (the NetX code), ``name`` (its NetX name), ``reply``
-    (the server's text after +OK/-ERR, or None) and ``command`` (the command
-    whose exchange failed, or None).
+    (the server's text after +OK/-ERR, or None), ``command`` (the command whose
+    exchange failed, or None) and ``response_code`` (an RFC 2449 code such as
+    ``"IN-USE"`` or ``"SYS/TEMP"`` leading the reply, upper-cased, or None).
     """
 
     def __init__(self, status: int, reply: Optional[str] = None,
@@ -81,6 +82,7 @@ class Pop3Error(Exception):
         self.name = status_name(status)
         self.reply = reply
         self.command = command
+        self.response_code = response_code(reply)
         text = f"{self.name} (0x{status:02X})"
         if message:
             text += f": {message}"
@@ -119,12 +121,24 @@ _PROTOCOL = {0xB9, 0xBA, 0xBB, 0xBC, 0xBD}
 _ARGUMENT = {0x07, 0x0A, 0x21, 0x46, 0x4D, 0xB1, 0xB2, 0xB6, 0xB7, 0xB8}
 
 
+def response_code(reply: Optional[str]) -> Optional[str]:
+    """The RFC 2449 response code at the start of a reply ("[IN-USE] ..."), if any."""
+    if not reply or not reply.startswith("["):
+        return None
+    end = reply.find("]")
+    return reply[1:end].upper() if end > 1 else None
+
+
 def error_for(status: int, reply: Optional[str] = None, command: Optional[str] = None,
               message: Optional[str] = None) -> Pop3Error:
     """The exception of the right family for a NetX status."""
     cls: type[Pop3Error]
     if status == 0xB4:
-        cls = AuthenticationError if command in LOGIN_COMMANDS else ServerError
+        # A refused login is bad credentials unless the server says otherwise
+        # (RFC 3206: [IN-USE], [LOGIN-DELAY], [SYS/TEMP], [SYS/PERM] are not).
+        code = response_code(reply)
+        refused = command in LOGIN_COMMANDS and (code is None or code.startswith("AUTH"))
+        cls = AuthenticationError if refused else ServerError
     elif status in _PROTOCOL:
         cls = ProtocolError
     elif status == 0x01:
