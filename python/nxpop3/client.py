@@ -6,15 +6,15 @@ import ipaddress
 import math
 import socket
 import threading
+from collections.abc import Iterator
 from types import TracebackType
-from typing import Iterator, Optional, Tuple, Type, Union
 
 from ._binding import ffi, lib
 from .errors import COMMAND_NAMES, BadArgument, Pop3Error, error_for
 from .pool import PacketPool
 from .transport import PosixTransport, ScriptedTransport
 
-Transport = Union[PosixTransport, ScriptedTransport]
+Transport = PosixTransport | ScriptedTransport
 
 # Bytes copied per C call when reading a message.
 _CHUNK = 1 << 20
@@ -32,7 +32,7 @@ def _credential(value: str, what: str, limit: int) -> bytes:
     return data
 
 
-def _address(host: str, port: int) -> "ffi.CData":
+def _address(host: str, port: int) -> ffi.CData:
     if not isinstance(host, str) or not host:
         raise BadArgument(0x21, message="host must be a non-empty str")
     name = host[1:-1] if host.startswith("[") and host.endswith("]") else host
@@ -76,8 +76,8 @@ class Client:
     """
 
     def __init__(self, host: str, port: int = 110, user: str = "", password: str = "", *,
-                 apop: bool = False, timeout: float = 10.0, pool: Optional[PacketPool] = None,
-                 transport: Optional[Transport] = None) -> None:
+                 apop: bool = False, timeout: float = 10.0, pool: PacketPool | None = None,
+                 transport: Transport | None = None) -> None:
         if not isinstance(port, int) or not 1 <= port <= 0xFFFF:
             raise BadArgument(0xB1, message="port must be 1..65535")
         if not isinstance(timeout, (int, float)) or not 0 < timeout <= 86400:
@@ -95,7 +95,7 @@ class Client:
         self._ip_name = ffi.new("char[]", b"nxpop3")
         self._created = False
         self._downloading = False
-        self._buffer: Optional[ffi.CData] = None
+        self._buffer: ffi.CData | None = None
 
         self._check(lib.nx_ip_create(self._ip, self._ip_name, 0, 0, self.pool.pool,
                                      self.transport.nx_transport, ffi.NULL, 0, 0), "nx_ip_create")
@@ -116,7 +116,7 @@ class Client:
         self._created = True
 
     # Errors.
-    def _error(self, status: int, message: Optional[str] = None) -> Pop3Error:
+    def _error(self, status: int, message: str | None = None) -> Pop3Error:
         command = COMMAND_NAMES.get(int(self._client.nx_pop3_client_last_command))
         reply = None
         if status == lib.NX_POP3_SERVER_ERROR_STATUS or 0xB9 <= status <= 0xBD:
@@ -124,7 +124,7 @@ class Client:
             reply = text.decode("utf-8", "replace") or None
         return error_for(status, reply=reply, command=command, message=message)
 
-    def _check(self, status: int, message: Optional[str] = None) -> None:
+    def _check(self, status: int, message: str | None = None) -> None:
         if status != lib.NX_SUCCESS:
             raise self._error(status, message)
 
@@ -146,7 +146,7 @@ class Client:
         return ffi.string(self._client.nx_pop3_client_reply_text).decode("utf-8", "replace")
 
     # Commands.
-    def stat(self) -> Tuple[int, int]:
+    def stat(self) -> tuple[int, int]:
         """(message count, maildrop size in octets)."""
         count = ffi.new("UINT *")
         octets = ffi.new("ULONG64 *")
@@ -247,7 +247,7 @@ class Client:
         lib.nx_pop3_client_message_reader_release(self._reader)
         self._downloading = False
 
-    def _read_chunk(self, chunk_size: int) -> Tuple[bytes, bool]:
+    def _read_chunk(self, chunk_size: int) -> tuple[bytes, bool]:
         with self._lock:
             if self._buffer is None or len(self._buffer) < chunk_size:
                 self._buffer = ffi.new("UCHAR[]", chunk_size)
@@ -271,11 +271,11 @@ class Client:
             self._created = False
             self._downloading = False
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
-                 tb: Optional[TracebackType]) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if exc_type is None and self._created and not self._downloading and \
                 int(self._client.nx_pop3_client_state) == lib.NX_POP3_STATE_TRANSACTION:
             self.quit()
@@ -295,7 +295,7 @@ class _MessageStream:
         self._chunk_size = chunk_size
         self._done = False
 
-    def __iter__(self) -> "_MessageStream":
+    def __iter__(self) -> _MessageStream:
         return self
 
     def __next__(self) -> bytes:
@@ -315,7 +315,7 @@ class _MessageStream:
         while not self._done:
             _, self._done = self._client._read_chunk(_STREAM_CHUNK)
 
-    def __enter__(self) -> "_MessageStream":
+    def __enter__(self) -> _MessageStream:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -5,8 +5,6 @@ the command keyword and the server's reply only.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 # NetX status values (csrc/include/nx_api.h, nxd_pop3_client.h), by name.
 STATUS_NAMES: dict[int, str] = {
     0x00: "NX_SUCCESS",
@@ -76,8 +74,8 @@ class Pop3Error(Exception):
     ``"IN-USE"`` or ``"SYS/TEMP"`` leading the reply, upper-cased, or None).
     """
 
-    def __init__(self, status: int, reply: Optional[str] = None,
-                 command: Optional[str] = None, message: Optional[str] = None) -> None:
+    def __init__(self, status: int, reply: str | None = None,
+                 command: str | None = None, message: str | None = None) -> None:
         self.status = status
         self.name = status_name(status)
         self.reply = reply
@@ -121,7 +119,7 @@ _PROTOCOL = {0xB9, 0xBA, 0xBB, 0xBC, 0xBD}
 _ARGUMENT = {0x07, 0x0A, 0x21, 0x46, 0x4D, 0xB1, 0xB2, 0xB6, 0xB7, 0xB8}
 
 
-def response_code(reply: Optional[str]) -> Optional[str]:
+def response_code(reply: str | None) -> str | None:
     """The RFC 2449 response code at the start of a reply ("[IN-USE] ..."), if any."""
     if not reply or not reply.startswith("["):
         return None
@@ -129,8 +127,8 @@ def response_code(reply: Optional[str]) -> Optional[str]:
     return reply[1:end].upper() if end > 1 else None
 
 
-def error_for(status: int, reply: Optional[str] = None, command: Optional[str] = None,
-              message: Optional[str] = None) -> Pop3Error:
+def error_for(status: int, reply: str | None = None, command: str | None = None,
+              message: str | None = None) -> Pop3Error:
     """The exception of the right family for a NetX status."""
     cls: type[Pop3Error]
     if status == 0xB4:

@@ -11,10 +11,10 @@ _MAX_PAYLOAD = 1 << 20
 _MAX_COUNT = 1 << 16
 
 # Every pool alive, so a test harness can check that all came back to full.
-_live_pools: "weakref.WeakSet[PacketPool]" = weakref.WeakSet()
+_live_pools: weakref.WeakSet[PacketPool] = weakref.WeakSet()
 
 
-def live_pools() -> "list[PacketPool]":
+def live_pools() -> list[PacketPool]:
     """The PacketPools that exist now."""
     return list(_live_pools)
 

@@ -8,8 +8,9 @@ virtual, so a timeout costs no real time.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Deque, List, Optional, Sequence, Union
+from typing import Any
 
 from ._binding import ffi, lib
 
@@ -47,27 +48,27 @@ class Delay:
     ticks: int
 
 
-Segment = Union[bytes, _Token, Delay]
-Reply = Union[bytes, _Token, Sequence[Segment]]
+Segment = bytes | _Token | Delay
+Reply = bytes | _Token | Sequence[Segment]
 
 
-def split_at(data: bytes, *offsets: int) -> List[bytes]:
+def split_at(data: bytes, *offsets: int) -> list[bytes]:
     """``data`` cut at the given offsets (empty pieces dropped)."""
     cuts = [0, *sorted(o for o in offsets if 0 < o < len(data)), len(data)]
     return [data[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
-def one_byte_segments(data: bytes) -> List[bytes]:
+def one_byte_segments(data: bytes) -> list[bytes]:
     """``data`` as one segment per byte."""
     return [data[i:i + 1] for i in range(len(data))]
 
 
-def _fresh(segments: List[Segment]) -> List[Segment]:
+def _fresh(segments: list[Segment]) -> list[Segment]:
     """Copies of the Delay items (a receive shortens them as time passes)."""
     return [Delay(s.ticks) if isinstance(s, Delay) else s for s in segments]
 
 
-def _segments(reply: Reply) -> List[Segment]:
+def _segments(reply: Reply) -> list[Segment]:
     if isinstance(reply, (bytes, bytearray)):
         return [bytes(reply)]
     if isinstance(reply, (_Token, Delay)):
@@ -85,7 +86,7 @@ class ScriptedTransport:
     """
 
     def __init__(self, greeting: Reply = b"+OK nxpop3 scripted server ready\r\n", *,
-                 connect: int = 0, send_limit: Optional[int] = None) -> None:
+                 connect: int = 0, send_limit: int | None = None) -> None:
         self._context = ffi.new("NX_TRANSPORT_SCRIPTED *")
         self._handle = ffi.new_handle(self)
         self._context.on_connect = lib.nxpop3_scripted_connect
@@ -97,16 +98,16 @@ class ScriptedTransport:
         self._greeting = _segments(greeting)
         self._connect_result = connect
         self._send_limit = send_limit
-        self._exchanges: Deque[tuple[str, List[Segment]]] = deque()
-        self._incoming: Deque[Segment] = deque()
+        self._exchanges: deque[tuple[str, list[Segment]]] = deque()
+        self._incoming: deque[Segment] = deque()
         self._closed = False
         self._partial = bytearray()
         self.sent = bytearray()
-        self.commands: List[str] = []
-        self.errors: List[str] = []
+        self.commands: list[str] = []
+        self.errors: list[str] = []
 
     # Script.
-    def expect(self, prefix: str, reply: Reply) -> "ScriptedTransport":
+    def expect(self, prefix: str, reply: Reply) -> ScriptedTransport:
         """Queues ``reply`` for the next command, which must start with ``prefix``."""
         self._exchanges.append((prefix, _segments(reply)))
         return self
@@ -164,7 +165,7 @@ class ScriptedTransport:
             return
         self._incoming.extend(_fresh(reply))
 
-    def _on_receive(self, size: int, wait: int) -> Union[bytes, int]:
+    def _on_receive(self, size: int, wait: int) -> bytes | int:
         # Bounded: each pass consumes one queued item.
         for _ in range(len(self._incoming) + 1):
             if self._closed or not self._incoming:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from nxpop3 import BadArgument, PacketPool, ffi, lib
 
 

@@ -2,10 +2,9 @@
 terminator, whatever the segment boundaries, decoding in place."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pytest
-
 from nxpop3 import ffi, lib
 
 

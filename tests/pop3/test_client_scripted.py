@@ -5,10 +5,16 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from nxpop3 import ffi, lib
-from nxpop3.transport import (CLOSE, RESET, SILENCE, Delay, ScriptedTransport,
-                              one_byte_segments, split_at)
+from nxpop3.transport import (
+    CLOSE,
+    RESET,
+    SILENCE,
+    Delay,
+    ScriptedTransport,
+    one_byte_segments,
+    split_at,
+)
 
 GREETING = b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n"
 
@@ -495,7 +501,7 @@ def test_reference_two_mails_ending_with_a_terminator_segment(netx_stack, last_s
     s, t = logged_in(netx_stack, ("RETR 1", [b"+OK\r\n", first, last_segment]),
                      ("RETR 2", [b"+OK\r\n", second, last_segment]))
     size = ffi.new("ULONG *")
-    for n, mail in ((1, first), (2, second)):
+    for n, _mail in ((1, first), (2, second)):
         assert lib.nx_pop3_client_mail_item_get(s.client, n, size) == 0
         assert s.message_get()[0] == 0
         status, data, count, final = s.message_get()
@@ -507,7 +513,7 @@ def test_reference_two_mails_ending_with_a_terminator_segment(netx_stack, last_s
 def test_reference_two_mails(netx_stack) -> None:
     mails = [b"Subject: a\r\n\r\nalpha\r\n", b"Subject: b\r\n\r\nbeta\r\n"]
     s, t = logged_in(netx_stack, ("STAT", b"+OK 2 %d\r\n" % sum(map(len, mails))),
-                     *[("RETR %d" % (i + 1), b"+OK\r\n" + wire_of(m)) for i, m in enumerate(mails)],
+                     *[(f"RETR {i + 1}", b"+OK\r\n" + wire_of(m)) for i, m in enumerate(mails)],
                      ("QUIT", b"+OK\r\n"))
     count, total, size = ffi.new("UINT *"), ffi.new("ULONG *"), ffi.new("ULONG *")
     assert lib.nx_pop3_client_mail_items_get(s.client, count, total) == 0

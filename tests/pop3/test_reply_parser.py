@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import pytest
-
 from nxpop3 import ffi, lib
 
 
@@ -37,12 +36,12 @@ class Parsed:
     def ok(self) -> bool:
         return self.reply.status == lib.NX_POP3_REPLY_IS_OK
 
-    def number(self, index: int) -> tuple[int, Optional[int]]:
+    def number(self, index: int) -> tuple[int, int | None]:
         value = ffi.new("ULONG64 *")
         status = lib._nx_pop3_reply_number(self.reply, index, value)
         return status, (int(value[0]) if status == 0 else None)
 
-    def digest(self, secret: bytes) -> Optional[str]:
+    def digest(self, secret: bytes) -> str | None:
         if not lib._nx_pop3_reply_stamp_found(self.reply):
             return None
         out = ffi.new("UCHAR[16]")

@@ -5,11 +5,21 @@ from __future__ import annotations
 import socket
 import threading
 
-import pytest
-
 import nxpop3
-from nxpop3 import (AuthenticationError, BadArgument, Client, ConnectionClosed, PacketPool,
-                    Pop3Error, Pop3Timeout, ProtocolError, ServerError, ffi, lib)
+import pytest
+from nxpop3 import (
+    AuthenticationError,
+    BadArgument,
+    Client,
+    ConnectionClosed,
+    PacketPool,
+    Pop3Error,
+    Pop3Timeout,
+    ProtocolError,
+    ServerError,
+    ffi,
+    lib,
+)
 from nxpop3.testing.server import Pop3Server
 
 MESSAGES = [
