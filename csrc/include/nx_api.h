@@ -174,8 +174,10 @@ typedef struct NX_PACKET_POOL_STRUCT
     ((ULONG)((sizeof(NX_PACKET) + NX_PACKET_POOL_ALIGN - 1u) & ~(size_t)(NX_PACKET_POOL_ALIGN - 1u)))
 #define NX_PACKET_POOL_ELEMENT_SIZE(payload) \
     (NX_PACKET_HEADER_SIZE + (((ULONG)(payload) + NX_PACKET_POOL_ALIGN - 1u) & ~(ULONG)(NX_PACKET_POOL_ALIGN - 1u)))
-/** Pool memory needed for count packets of the given payload size. */
-#define NX_PACKET_POOL_SIZE(payload, count) (NX_PACKET_POOL_ELEMENT_SIZE(payload) * (ULONG)(count))
+/** Pool memory that gives count packets of the given payload size at any
+ *  alignment of the memory (the pool aligns its start itself). */
+#define NX_PACKET_POOL_SIZE(payload, count) \
+    (NX_PACKET_POOL_ELEMENT_SIZE(payload) * (ULONG)(count) + NX_PACKET_POOL_ALIGN - 1u)
 
 struct NX_TRANSPORT_STRUCT;
 
