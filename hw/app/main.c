@@ -1,0 +1,443 @@
+/*
+ * Example firmware: fetch a POP3 mailbox with the NetX Duo POP3 client API over
+ * lwIP on the MPS2 AN385 board (QEMU mps2-an385), reporting each message's size
+ * and CRC-32 on UART0. The exit status (semihosting) is the verdict: 0, or the
+ * first NetX status other than NX_SUCCESS.
+ *
+ * Command line (semihosting), space-separated key=value words, in any order:
+ *   server=10.0.2.100 port=110 user=NAME pass=SECRET apop=0|1 delete=0|1 wait=SECONDS
+ * Words without '=' (such as a program name) are ignored. selftest=fault executes an
+ * undefined instruction instead, to check the fault handler's report and exit status.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "board.h"
+#include "board_net.h"
+#include "nx_api.h"
+#include "nx_transport_lwip.h"
+#include "nxd_pop3_client.h"
+
+#define APP_GUEST_ADDRESS IP_ADDRESS(10, 0, 2, 15)
+#define APP_GUEST_NETMASK IP_ADDRESS(255, 255, 255, 0)
+#define APP_GUEST_GATEWAY IP_ADDRESS(10, 0, 2, 2)
+
+#define APP_POOL_PAYLOAD 1536u
+#define APP_POOL_COUNT   16u
+#define APP_CMDLINE_SIZE 256u
+#define APP_MAX_WORDS    16u
+/* message_get calls per message: far above what any mailbox here needs. */
+#define APP_MAX_PIECES   (1ul << 22)
+/* Chained buffers walked per packet. */
+#define APP_MAX_CHAIN    64u
+/* Ticks the stack keeps running after the client is deleted, for the closing handshake. */
+#define APP_DRAIN_TICKS  (NX_IP_PERIODIC_RATE / 2u)
+
+typedef struct APP_CONFIG_STRUCT
+{
+    ULONG server;
+    ULONG port;
+    CHAR user[NX_POP3_MAX_USERNAME + 1u];
+    CHAR password[NX_POP3_MAX_PASSWORD + 1u];
+    UINT apop;
+    UINT delete_after;
+    ULONG reply_wait; /* ticks; 0 keeps the client's default */
+    UINT fault_selftest;
+} APP_CONFIG;
+
+static UCHAR app_pool_memory[NX_PACKET_POOL_SIZE(APP_POOL_PAYLOAD, APP_POOL_COUNT)]
+    __attribute__((aligned(8)));
+static NX_PACKET_POOL app_pool;
+static NX_IP app_ip;
+static NX_POP3_CLIENT app_client;
+static NX_LWIP_TRANSPORT app_lwip;
+static NX_TRANSPORT app_transport;
+static char app_cmdline[APP_CMDLINE_SIZE];
+
+static ULONG app_clock(VOID)
+{
+    return (ULONG)board_ticks();
+}
+
+/* CRC-32 as zlib computes it (reflected, polynomial 0xEDB88320), a nibble at a time. */
+static uint32_t app_crc32(uint32_t crc, const UCHAR *data, ULONG length)
+{
+    static const uint32_t table[16] = {
+        0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
+        0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+        0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
+    };
+    ULONG i;
+
+    crc = ~crc;
+    for (i = 0u; i < length; i++)
+    {
+        crc ^= data[i];
+        crc = (crc >> 4) ^ table[crc & 0xFu];
+        crc = (crc >> 4) ^ table[crc & 0xFu];
+    }
+    return ~crc;
+}
+
+static int app_parse_ulong(const char *text, ULONG limit, ULONG *value)
+{
+    ULONG v = 0u;
+    unsigned int n;
+
+    for (n = 0u; n < 11u && text[n] != '\0'; n++)
+    {
+        if (text[n] < '0' || text[n] > '9')
+        {
+            return -1;
+        }
+        if (v > (limit - (ULONG)(text[n] - '0')) / 10u)
+        {
+            return -1;
+        }
+        v = v * 10u + (ULONG)(text[n] - '0');
+    }
+    if (n == 0u || text[n] != '\0')
+    {
+        return -1;
+    }
+    *value = v;
+    return 0;
+}
+
+static int app_parse_ipv4(const char *text, ULONG *address)
+{
+    ULONG result = 0u;
+    unsigned int part;
+    const char *p = text;
+
+    for (part = 0u; part < 4u; part++)
+    {
+        ULONG octet = 0u;
+        unsigned int digits = 0u;
+
+        while (digits < 3u && *p >= '0' && *p <= '9')
+        {
+            octet = octet * 10u + (ULONG)(*p - '0');
+            p++;
+            digits++;
+        }
+        if (digits == 0u || octet > 255u)
+        {
+            return -1;
+        }
+        result = (result << 8) | octet;
+        if (part < 3u)
+        {
+            if (*p != '.')
+            {
+                return -1;
+            }
+            p++;
+        }
+    }
+    if (*p != '\0')
+    {
+        return -1;
+    }
+    *address = result;
+    return 0;
+}
+
+static int app_copy_text(CHAR *dest, size_t size, const char *text)
+{
+    size_t n = strlen(text);
+
+    if (n == 0u || n >= size)
+    {
+        return -1;
+    }
+    memcpy(dest, text, n + 1u);
+    return 0;
+}
+
+/* Splits the line in place into words and applies each key=value. */
+static int app_parse_cmdline(char *line, APP_CONFIG *config)
+{
+    unsigned int words = 0u;
+    char *p = line;
+    ULONG value;
+
+    config->server = IP_ADDRESS(10, 0, 2, 100);
+    config->port = 110u;
+    config->user[0] = '\0';
+    config->password[0] = '\0';
+    config->apop = 0u;
+    config->delete_after = 0u;
+    config->reply_wait = 0u;
+    config->fault_selftest = 0u;
+
+    while (*p != '\0' && words < APP_MAX_WORDS)
+    {
+        char *word;
+        char *equals;
+
+        while (*p == ' ')
+        {
+            p++;
+        }
+        if (*p == '\0')
+        {
+            break;
+        }
+        word = p;
+        while (*p != '\0' && *p != ' ')
+        {
+            p++;
+        }
+        if (*p == ' ')
+        {
+            *p++ = '\0';
+        }
+        words++;
+        equals = strchr(word, '=');
+        if (equals == NULL)
+        {
+            continue;
+        }
+        *equals = '\0';
+        if (strcmp(word, "server") == 0)
+        {
+            if (app_parse_ipv4(equals + 1, &config->server) != 0)
+            {
+                return -1;
+            }
+        }
+        else if (strcmp(word, "port") == 0)
+        {
+            if (app_parse_ulong(equals + 1, 65535u, &config->port) != 0 || config->port == 0u)
+            {
+                return -1;
+            }
+        }
+        else if (strcmp(word, "user") == 0)
+        {
+            if (app_copy_text(config->user, sizeof(config->user), equals + 1) != 0)
+            {
+                return -1;
+            }
+        }
+        else if (strcmp(word, "pass") == 0)
+        {
+            if (app_copy_text(config->password, sizeof(config->password), equals + 1) != 0)
+            {
+                return -1;
+            }
+        }
+        else if (strcmp(word, "apop") == 0 || strcmp(word, "delete") == 0)
+        {
+            if (app_parse_ulong(equals + 1, 1u, &value) != 0)
+            {
+                return -1;
+            }
+            if (word[0] == 'a')
+            {
+                config->apop = (UINT)value;
+            }
+            else
+            {
+                config->delete_after = (UINT)value;
+            }
+        }
+        else if (strcmp(word, "wait") == 0)
+        {
+            if (app_parse_ulong(equals + 1, 3600u, &value) != 0)
+            {
+                return -1;
+            }
+            config->reply_wait = value * NX_IP_PERIODIC_RATE;
+        }
+        else if (strcmp(word, "selftest") == 0 && strcmp(equals + 1, "fault") == 0)
+        {
+            config->fault_selftest = 1u;
+        }
+        else
+        {
+            return -1;
+        }
+    }
+    if (config->fault_selftest)
+    {
+        return 0;
+    }
+    return (config->user[0] != '\0' && config->password[0] != '\0') ? 0 : -1;
+}
+
+/* Reports a failed step, tears the client down, and exits with the NetX status. */
+static void app_fail(const char *step, UINT status, UINT client_created)
+{
+    printf("ERROR %s 0x%02X\r\n", step, (unsigned int)status);
+    if (client_created)
+    {
+        (void)nx_pop3_client_delete(&app_client);
+    }
+    /* Let a closing handshake (a failed create closes its own connection) complete. */
+    (void)nx_lwip_transport_drain(&app_lwip, APP_DRAIN_TICKS);
+    board_exit(status <= 0xFFu ? (int)status : 0xFF);
+}
+
+/* Downloads the message RETR just started: CRC and length over every piece. */
+static UINT app_fetch_body(uint32_t *crc, ULONG *bytes)
+{
+    ULONG pieces;
+
+    *crc = 0u;
+    *bytes = 0u;
+    for (pieces = 0u; pieces < APP_MAX_PIECES; pieces++)
+    {
+        NX_PACKET *packet = NX_NULL;
+        ULONG length = 0u;
+        UINT final = 0u;
+        UINT status;
+        NX_PACKET *buffer;
+        UINT chain = 0u;
+
+        status = nx_pop3_client_mail_item_message_get(&app_client, &packet, &length, &final);
+        if (status != NX_SUCCESS)
+        {
+            return status;
+        }
+        for (buffer = packet; buffer != NULL && chain < APP_MAX_CHAIN;
+             buffer = buffer->nx_packet_next, chain++)
+        {
+            ULONG n = (ULONG)(buffer->nx_packet_append_ptr - buffer->nx_packet_prepend_ptr);
+            *crc = app_crc32(*crc, buffer->nx_packet_prepend_ptr, n);
+            *bytes += n;
+        }
+        (void)nx_packet_release(packet);
+        if (final)
+        {
+            return NX_SUCCESS;
+        }
+    }
+    return NX_SIZE_ERROR;
+}
+
+int main(void)
+{
+    APP_CONFIG config;
+    UINT status;
+    UINT count = 0u;
+    ULONG total = 0u;
+    UINT index;
+    ULONG pool_total = 0u;
+    ULONG pool_free = 0u;
+    ULONG empty = 0u;
+    ULONG suspensions = 0u;
+    ULONG invalid = 0u;
+    uint32_t counters[4];
+
+    board_init(NX_IP_PERIODIC_RATE);
+    printf("nxpop3 firmware on mps2-an385\r\n");
+
+    if (board_cmdline(app_cmdline, sizeof(app_cmdline)) < 0
+        || app_parse_cmdline(app_cmdline, &config) != 0)
+    {
+        printf("usage: server=A.B.C.D port=N user=NAME pass=SECRET [apop=0|1] [delete=0|1] [wait=S]\r\n");
+        return BOARD_EXIT_USAGE;
+    }
+    if (config.fault_selftest)
+    {
+        __asm volatile("udf #0"); /* UsageFault, escalated to HardFault: reported, exit 0xF1 */
+    }
+    if (board_net_init(APP_GUEST_ADDRESS, APP_GUEST_NETMASK, APP_GUEST_GATEWAY) != 0)
+    {
+        printf("ERROR no LAN9118 at 0x%08lX\r\n", (unsigned long)BOARD_LAN9118_BASE);
+        return BOARD_EXIT_DEVICE;
+    }
+    (void)nx_lwip_transport_init(&app_lwip, &app_transport, board_net_poll, NX_NULL, app_clock);
+
+    status = nx_packet_pool_create(&app_pool, "pop3 pool", APP_POOL_PAYLOAD, app_pool_memory,
+                                   sizeof(app_pool_memory));
+    if (status != NX_SUCCESS)
+    {
+        app_fail("pool", status, 0u);
+    }
+    status = nx_ip_create(&app_ip, "ip", APP_GUEST_ADDRESS, APP_GUEST_NETMASK, &app_pool,
+                          &app_transport, NX_NULL, 0u, 0u);
+    if (status != NX_SUCCESS)
+    {
+        app_fail("ip", status, 0u);
+    }
+    status = nx_tcp_enable(&app_ip);
+    if (status != NX_SUCCESS)
+    {
+        app_fail("tcp", status, 0u);
+    }
+
+    status = nx_pop3_client_create(&app_client, config.apop, &app_ip, &app_pool, config.server,
+                                   config.port, config.user, config.password);
+    if (status != NX_SUCCESS)
+    {
+        app_fail("login", status, 0u); /* a failed create cleans up after itself */
+    }
+    printf("LOGIN %s\r\n", app_client.nx_pop3_client_enable_APOP_authentication ? "apop" : "user");
+    if (config.reply_wait != 0u)
+    {
+        (void)nx_pop3_client_reply_timeout_set(&app_client, config.reply_wait);
+    }
+
+    status = nx_pop3_client_mail_items_get(&app_client, &count, &total);
+    if (status != NX_SUCCESS)
+    {
+        app_fail("stat", status, 1u);
+    }
+    printf("STAT %u %lu\r\n", count, (unsigned long)total);
+
+    for (index = 1u; index <= count; index++)
+    {
+        ULONG size = 0u;
+        ULONG bytes = 0u;
+        uint32_t crc = 0u;
+
+        status = nx_pop3_client_mail_item_get(&app_client, index, &size);
+        if (status != NX_SUCCESS)
+        {
+            app_fail("retr", status, 1u);
+        }
+        status = app_fetch_body(&crc, &bytes);
+        if (status != NX_SUCCESS)
+        {
+            app_fail("body", status, 1u);
+        }
+        printf("MSG %u %lu %08lx\r\n", index, (unsigned long)bytes, (unsigned long)crc);
+        if (config.delete_after)
+        {
+            status = nx_pop3_client_mail_item_delete(&app_client, index);
+            if (status != NX_SUCCESS)
+            {
+                app_fail("dele", status, 1u);
+            }
+        }
+    }
+
+    status = nx_pop3_client_quit(&app_client);
+    if (status != NX_SUCCESS)
+    {
+        app_fail("quit", status, 1u);
+    }
+    status = nx_pop3_client_delete(&app_client);
+    if (status != NX_SUCCESS)
+    {
+        app_fail("delete", status, 0u);
+    }
+    (void)nx_lwip_transport_drain(&app_lwip, APP_DRAIN_TICKS);
+
+    (void)nx_packet_pool_info_get(&app_pool, &pool_total, &pool_free, &empty, &suspensions, &invalid);
+    board_net_counters(counters);
+    printf("POOL %lu/%lu free\r\n", (unsigned long)pool_free, (unsigned long)pool_total);
+    printf("NET rx %lu dropped %lu tx %lu dropped %lu\r\n", (unsigned long)counters[0],
+           (unsigned long)counters[1], (unsigned long)counters[2], (unsigned long)counters[3]);
+    if (pool_free != pool_total)
+    {
+        printf("ERROR pool 0x%02X\r\n", (unsigned int)NX_POOL_ERROR);
+        return (int)NX_POOL_ERROR;
+    }
+    printf("DONE\r\n");
+    return 0;
+}

@@ -1,0 +1,83 @@
+"""Fixtures for the board tests: the C client as firmware on QEMU's mps2-an385.
+
+``hw_firmware``
+    The example firmware (``hw/app``), built once per session with CMake into the user's
+    cache (``nxpop3.qemu.default_build_dir``; ``NXPOP3_HW_BUILD_DIR`` overrides it).
+    Without qemu-system-arm, arm-none-eabi-gcc or cmake the tests skip, except under
+    ``CI=true``, where they fail.
+``run_board``
+    ``run_board(host, port, user, password, apop=False, delete=False, timeout=60)`` boots
+    the firmware against a POP3 server on the host and returns a ``QemuResult``.
+``hw_dovecot``
+    A fresh user (``DovecotMailbox``) on one Dovecot per session; skips (fails under CI)
+    without dovecot.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if importlib.util.find_spec("nxpop3") is None:  # run from a checkout without an install
+    sys.path.insert(0, str(ROOT / "python"))
+
+from nxpop3 import qemu  # noqa: E402  (after the path fix above)
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _missing(reason: str) -> None:
+    """Fail under CI (a missing tool must not pass as skipped), else skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: failing instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def hw_firmware() -> Path:
+    """The firmware ELF, built from this checkout."""
+    missing = qemu.missing_tools()
+    if missing:
+        _missing("board tests need " + ", ".join(missing)
+                 + ": apt-get install qemu-system-arm gcc-arm-none-eabi "
+                   "libnewlib-arm-none-eabi cmake")
+    try:
+        return qemu.build_firmware(ROOT)
+    except qemu.FirmwareBuildError as exc:
+        pytest.fail(f"the firmware did not build:\n{exc}", pytrace=False)
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def run_board(hw_firmware: Path) -> Callable[..., qemu.QemuResult]:
+    """Boot the firmware against a host POP3 server: ``run_board(host, port, user, pw)``."""
+    return functools.partial(qemu.fetch_mailbox, hw_firmware)
+
+
+@pytest.fixture(scope="session")
+def hw_dovecot_server() -> Iterator[Any]:
+    from nxpop3.testing.dovecot import DovecotServer, find_dovecot
+
+    binary = find_dovecot()
+    if binary is None:
+        _missing("dovecot is not installed: apt-get install dovecot-core dovecot-pop3d")
+    server = DovecotServer(binary=binary)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hw_dovecot(hw_dovecot_server: Any) -> Any:
+    """A fresh Dovecot user with an empty Maildir."""
+    if not hw_dovecot_server.running:
+        hw_dovecot_server.stop()
+        hw_dovecot_server.start()
+    return hw_dovecot_server.new_mailbox()

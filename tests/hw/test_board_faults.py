@@ -1,0 +1,35 @@
+"""The board's own failure paths: a fault is reported and becomes a non-zero exit
+status, a bad command line is refused, and the footprint script runs on the build."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from nxpop3 import qemu
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_fault_handler_reports_and_exits_nonzero(hw_firmware):
+    result = qemu.run_firmware(hw_firmware, ["selftest=fault"], timeout=30.0)
+    assert result.exit_code == qemu.BOARD_EXIT_FAULT, result.describe()
+    assert "FAULT exception 0x00000003 pc 0x" in result.uart  # HardFault, with the pc
+
+
+def test_bad_command_line_exits_with_usage_status(hw_firmware):
+    result = qemu.run_firmware(hw_firmware, ["port=99999"], timeout=30.0)
+    assert result.exit_code == qemu.BOARD_EXIT_USAGE, result.describe()
+    assert "usage:" in result.uart
+
+
+def test_footprint_script(hw_firmware):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "hw" / "scripts" / "footprint.py"),
+         "--build-dir", str(hw_firmware.parent)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
+    assert "sizeof(NX_POP3_CLIENT)" in lines
+    client_text = int(done.stdout.split("POP3 client", 1)[1].split()[0])
+    assert 0 < client_text < 16_384
