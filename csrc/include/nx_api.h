@@ -166,6 +166,8 @@ typedef struct NX_PACKET_POOL_STRUCT
     UCHAR *nx_packet_pool_start;
     ULONG nx_packet_pool_size;
     ULONG nx_packet_pool_payload_size;
+    ULONG nx_packet_pool_fail_countdown; /* nxpop3 fault injection: when set to n, the
+                                            n-th allocation from now fails once (0: off) */
 } NX_PACKET_POOL;
 
 /** Bytes of pool memory one packet takes (header plus payload, aligned). */

@@ -139,6 +139,14 @@ UINT nx_packet_allocate(NX_PACKET_POOL *pool_ptr, NX_PACKET **packet_ptr,
     }
 
     packet = pool_ptr->nx_packet_pool_available_list;
+    if (pool_ptr->nx_packet_pool_fail_countdown != 0u)
+    {
+        pool_ptr->nx_packet_pool_fail_countdown--;
+        if (pool_ptr->nx_packet_pool_fail_countdown == 0u)
+        {
+            packet = NX_NULL; /* injected: this allocation finds the pool empty */
+        }
+    }
     if (packet == NX_NULL)
     {
         pool_ptr->nx_packet_pool_empty_requests++;

@@ -178,6 +178,7 @@ typedef struct NX_PACKET_POOL_STRUCT
     ULONG nx_packet_pool_payload_size;
     ULONG nx_packet_pool_empty_requests;
     ULONG nx_packet_pool_invalid_releases;
+    ULONG nx_packet_pool_fail_countdown;
     ...;
 } NX_PACKET_POOL;
 
