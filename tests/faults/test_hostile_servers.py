@@ -5,9 +5,15 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
-from nxpop3 import (Client, ConnectionClosed, PacketPool, Pop3Timeout, ProtocolError, ServerError,
-                    lib)
+from nxpop3 import (
+    Client,
+    ConnectionClosed,
+    PacketPool,
+    Pop3Timeout,
+    ProtocolError,
+    ServerError,
+    lib,
+)
 from nxpop3.testing.server import Pop3Server
 
 MESSAGE = b"Subject: hostile\r\n\r\nbody\r\n"
