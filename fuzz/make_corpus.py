@@ -1,0 +1,117 @@
+"""Record real POP3 transcripts into the fuzz seed corpus.
+
+Starts Dovecot (nxpop3.testing.dovecot) and the scriptable server
+(nxpop3.testing.server), runs one session against each with a plain socket,
+and writes each server reply as a record of the fuzz input format
+(fuzz_harness.h): corpus/session/ gets whole sessions, corpus/body/ the RETR
+bodies, each cut into segments at a few chosen places.
+
+Usage: python3 fuzz/make_corpus.py   (the corpus is committed; rerun to refresh)
+"""
+from __future__ import annotations
+
+import hashlib
+import socket
+from collections.abc import Iterable
+from pathlib import Path
+
+from nxpop3.testing.dovecot import DovecotServer
+from nxpop3.testing.server import Pop3Server
+
+HERE = Path(__file__).resolve().parent
+MESSAGES = [
+    b"From: a@example.com\nSubject: plain\n\nHello\n",
+    b"Subject: dots\n\n.leading dot\n..two dots\nmiddle . dot\n",
+    b"Subject: empty body\n\n",
+    b"Subject: long line\n\n" + b"L" * 700 + b"\n",
+]
+COMMANDS = ["USER alice", "PASS secret", "STAT", "LIST 1", "RETR 2", "DELE 1", "NOOP", "RSET",
+            "LIST 9", "RETR 9", "QUIT"]
+
+
+def read_reply(conn: socket.socket, multiline: bool, pending: bytearray) -> bytes:
+    """One reply, bounded by the socket timeout and a size limit."""
+    end = b"\r\n.\r\n" if multiline else b"\r\n"
+    for _ in range(10_000):
+        at = pending.find(end)
+        if at >= 0 and (not multiline or pending.startswith(b"+OK")):
+            cut = at + len(end)
+            reply = bytes(pending[:cut])
+            del pending[:cut]
+            return reply
+        if not multiline and pending.startswith(b"-ERR") and at >= 0:
+            break
+        if multiline and pending.startswith(b"-ERR") and b"\r\n" in pending:
+            cut = pending.find(b"\r\n") + 2
+            reply = bytes(pending[:cut])
+            del pending[:cut]
+            return reply
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        pending += chunk
+    reply = bytes(pending)
+    pending.clear()
+    return reply
+
+
+def transcript(host: str, port: int) -> list[bytes]:
+    replies = []
+    with socket.create_connection((host, port), timeout=5) as conn:
+        pending = bytearray()
+        replies.append(read_reply(conn, False, pending))
+        for command in COMMANDS:
+            conn.sendall(command.encode() + b"\r\n")
+            replies.append(read_reply(conn, command.startswith("RETR"), pending))
+    return replies
+
+
+def records(segments: Iterable[bytes]) -> bytes:
+    out = bytearray()
+    for segment in segments:
+        for start in range(0, len(segment), 255):
+            piece = segment[start:start + 255]
+            out += bytes([len(piece)]) + piece
+    return bytes(out)
+
+
+def cuts(data: bytes, sizes: Iterable[int]) -> list[bytes]:
+    pieces, at = [], 0
+    for size in sizes:
+        if at >= len(data):
+            break
+        pieces.append(data[at:at + size])
+        at += size
+    if at < len(data):
+        pieces.append(data[at:])
+    return pieces
+
+
+def write(folder: str, data: bytes) -> None:
+    path = HERE / "corpus" / folder / hashlib.sha1(data).hexdigest()[:16]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def save(name: str, replies: list[bytes]) -> None:
+    for flags in (0, 1):
+        write("session", bytes([flags]) + records(replies))
+    write("session", bytes([0]) + records(cuts(b"".join(replies), [1, 2, 3, 5, 7, 11] * 200)))
+    retr = next(r for r in replies if r.startswith(b"+OK") and r.endswith(b"\r\n.\r\n"))
+    body = retr[retr.index(b"\r\n") + 2:]
+    for sizes in ([len(body)], [1] * len(body), [3, 1, 4, 1, 5, 9, 2, 6] * 50):
+        write("body", records(cuts(body, sizes)))
+    print(f"{name}: {len(replies)} replies, greeting {replies[0][:40]!r}")
+
+
+def main() -> None:
+    with DovecotServer() as dovecot:
+        dovecot.add_user("alice", "secret")
+        dovecot.add_messages("alice", MESSAGES)
+        save("dovecot", transcript(dovecot.host, dovecot.port))
+    with Pop3Server(MESSAGES, apop=True) as server:
+        save("nxpop3 test server", transcript(server.host, server.port))
+
+
+if __name__ == "__main__":
+    main()
