@@ -1,0 +1,103 @@
+"""pytest plugin for testing POP3 clients (entry point ``pytest11``: ``nxpop3``).
+
+Fixtures:
+
+``pop3_server``
+    A started :class:`~nxpop3.testing.Pop3Server`, fresh for each test, closed after it.
+    Configure it with ``@pytest.mark.pop3_server(messages=[...], apop=True, ...)`` (the
+    marker's arguments go to the constructor). Default: user ``alice``, password
+    ``secret``, an empty maildrop on 127.0.0.1.
+``pop3_server_factory``
+    Call it with :class:`~nxpop3.testing.Pop3Server` arguments to start as many servers as
+    a test needs; each is closed after the test.
+``packet_pool``
+    An ``nxpop3.PacketPool`` (``@pytest.mark.packet_pool(payload_size=..., count=...)``)
+    that fails the test at teardown if any packet is still allocated.
+``pop3_sample_messages``
+    The bundled sample maildrop as a list of :class:`~nxpop3.testing.Message`.
+
+A server whose threads hit an unexpected exception, or did not stop when closed, fails
+the test at teardown. Ports are ephemeral and nothing is written outside ``tmp_path``, so
+the fixtures work under ``pytest -n auto`` (pytest-xdist).
+"""
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from nxpop3.testing.mailstore import Message, sample_messages
+from nxpop3.testing.server import Pop3Server
+
+__all__ = ["packet_pool", "pop3_sample_messages", "pop3_server", "pop3_server_factory"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "pop3_server(*args, **kwargs): arguments for the Pop3Server of the pop3_server fixture",
+    )
+    config.addinivalue_line(
+        "markers",
+        "packet_pool(payload_size=1536, count=16): arguments for the packet_pool fixture",
+    )
+
+
+def _marker_arguments(request: pytest.FixtureRequest, name: str) -> tuple[tuple, dict]:
+    marker = request.node.get_closest_marker(name)
+    if marker is None:
+        return (), {}
+    return marker.args, dict(marker.kwargs)
+
+
+@pytest.fixture
+def pop3_server_factory() -> Iterator[Callable[..., Pop3Server]]:
+    """A function that starts a :class:`Pop3Server` with the given arguments."""
+    servers: list[Pop3Server] = []
+
+    def start(*args: Any, **kwargs: Any) -> Pop3Server:
+        server = Pop3Server(*args, **kwargs)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    problems: list[str] = []
+    for server in servers:
+        server.close()
+        problems += server.errors
+    if problems:
+        pytest.fail("the POP3 test server failed:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def pop3_server(
+    request: pytest.FixtureRequest, pop3_server_factory: Callable[..., Pop3Server]
+) -> Pop3Server:
+    """A started :class:`Pop3Server`; ``@pytest.mark.pop3_server(...)`` configures it."""
+    args, kwargs = _marker_arguments(request, "pop3_server")
+    return pop3_server_factory(*args, **kwargs)
+
+
+@pytest.fixture
+def pop3_sample_messages() -> list[Message]:
+    """The bundled sample maildrop (plain, multipart, dot lines, long lines, non-ASCII)."""
+    return sample_messages()
+
+
+@pytest.fixture
+def packet_pool(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """An ``nxpop3.PacketPool`` that must be full again when the test ends."""
+    import nxpop3
+
+    args, kwargs = _marker_arguments(request, "packet_pool")
+    pool = nxpop3.PacketPool(*args, **kwargs)
+    yield pool
+    gc.collect()  # let objects freed by ffi.gc give their packets back first
+    if pool.available != pool.total:
+        held = pool.total - pool.available
+        pytest.fail(
+            f"packet pool leak: {held} of {pool.total} packets still allocated at teardown",
+            pytrace=False,
+        )
