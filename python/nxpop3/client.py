@@ -16,6 +16,9 @@ from .transport import PosixTransport, ScriptedTransport
 
 Transport = PosixTransport | ScriptedTransport
 
+# Statuses that come from an exchange with the server (a command was sent).
+_EXCHANGE_STATUSES = frozenset({0x01, 0x38, 0x39, 0xB4, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD})
+
 # Bytes copied per C call when reading a message.
 _CHUNK = 1 << 20
 _STREAM_CHUNK = 1 << 16
@@ -117,8 +120,12 @@ class Client:
 
     # Errors.
     def _error(self, status: int, message: str | None = None) -> Pop3Error:
-        command = COMMAND_NAMES.get(int(self._client.nx_pop3_client_last_command))
+        # The command and the server's text belong to errors of an exchange;
+        # an argument refused before anything was sent has neither.
+        command = None
         reply = None
+        if status in _EXCHANGE_STATUSES:
+            command = COMMAND_NAMES.get(int(self._client.nx_pop3_client_last_command))
         if status == lib.NX_POP3_SERVER_ERROR_STATUS or 0xB9 <= status <= 0xBD:
             text = ffi.string(self._client.nx_pop3_client_reply_text)
             reply = text.decode("utf-8", "replace") or None

@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import dataclass
 
 import pytest
+
 from nxpop3 import PacketPool, ffi, lib
 from nxpop3.transport import CLOSE, SILENCE, ScriptedTransport
 

@@ -7,6 +7,7 @@ import random
 import zlib
 
 import pytest
+
 from nxpop3.qemu import QemuResult
 from nxpop3.testing import Pop3Server, apop_digest
 

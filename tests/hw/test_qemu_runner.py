@@ -9,6 +9,7 @@ import sys
 import threading
 
 import pytest
+
 from nxpop3 import qemu
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from nxpop3 import BadArgument, PacketPool, ffi, lib
 
 

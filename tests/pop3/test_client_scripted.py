@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from nxpop3 import ffi, lib
 from nxpop3.transport import (
     CLOSE,

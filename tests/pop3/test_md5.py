@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from nxpop3 import ffi, lib
 
 RFC1321_SUITE = [

@@ -5,6 +5,7 @@ import hashlib
 from collections.abc import Sequence
 
 import pytest
+
 from nxpop3 import ffi, lib
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 import threading
 
-import nxpop3
 import pytest
+
+import nxpop3
 from nxpop3 import (
     AuthenticationError,
     BadArgument,
@@ -221,6 +222,7 @@ def test_bad_indexes(server) -> None:
         with pytest.raises(BadArgument) as caught:
             client.retr(4)
         assert caught.value.name == "NX_POP3_INVALID_MAIL_ITEM"
+        assert caught.value.command is None  # refused before anything was sent
 
 
 def test_several_clients_at_once() -> None:
