@@ -4,16 +4,15 @@ Cortex-M3 at -Os, each with and without NX_DISABLE_ERROR_CHECKING, and with a
 tiny configuration (short reply line, small text buffer)."""
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from nxpop3.testing.dependencies import require_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 CSRC = ROOT / "csrc"
-CI = os.environ.get("CI") == "true"
 
 CONFIGS = {
     "checked": "",
@@ -21,14 +20,6 @@ CONFIGS = {
     "tiny": "-DNX_POP3_MAX_REPLY_LINE=64 -DNX_POP3_REPLY_TEXT_SIZE=1 -DNX_POP3_MAX_PASSWORD=8",
 }
 
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if CI:
-            pytest.fail(f"{tool} is missing (CI installs it in .ci/run)")
-        pytest.skip(f"{tool} is not installed")
-    return path
 
 
 def build(tmp_path: Path, compiler: str, flags: str, *extra: str) -> subprocess.CompletedProcess:
@@ -46,14 +37,14 @@ def build(tmp_path: Path, compiler: str, flags: str, *extra: str) -> subprocess.
 @pytest.mark.parametrize("config", CONFIGS)
 @pytest.mark.parametrize("compiler", ["gcc", "clang"])
 def test_host_build(tmp_path: Path, compiler: str, config: str) -> None:
-    build(tmp_path, need(compiler), CONFIGS[config] + " -O2")
+    build(tmp_path, require_tool(compiler), CONFIGS[config] + " -O2")
     assert (tmp_path / "libnxpop3_core.a").exists()
     assert (tmp_path / "libnxpop3_transport_posix.a").exists()
 
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_cortex_m3_build(tmp_path: Path, config: str) -> None:
-    compiler = need("arm-none-eabi-gcc")
+    compiler = require_tool("arm-none-eabi-gcc")
     build(tmp_path, compiler, f"-mcpu=cortex-m3 -mthumb -Os {CONFIGS[config]}",
           "-DCMAKE_SYSTEM_NAME=Generic", "-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY",
           "-DNXPOP3_HOST_TRANSPORTS=OFF")

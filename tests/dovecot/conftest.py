@@ -14,33 +14,13 @@
 from __future__ import annotations
 
 import gc
-import importlib.util
-import os
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if importlib.util.find_spec("nxpop3") is None:  # run from a checkout without an install
-    sys.path.insert(0, str(ROOT / "python"))
-
-from nxpop3.testing.dovecot import (  # noqa: E402  (after the path fix above)
-    DovecotMailbox,
-    DovecotServer,
-    find_dovecot,
-)
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _missing(reason: str) -> None:
-    """Fail under CI (a missing dependency must not pass as skipped), else skip."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: failing instead of skipping)", pytrace=False)
-    pytest.skip(reason)
+from nxpop3.testing.dependencies import missing
+from nxpop3.testing.dovecot import DovecotMailbox, DovecotServer, find_dovecot
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +28,7 @@ def dovecot_binary() -> str:
     """The path of the dovecot binary; skips (fails under CI) when it is not installed."""
     binary = find_dovecot()
     if binary is None:
-        _missing("dovecot is not installed: apt-get install dovecot-core dovecot-pop3d")
+        missing("dovecot is not installed: apt-get install dovecot-core dovecot-pop3d")
     assert binary is not None
     return binary
 
@@ -79,7 +59,7 @@ def nxpop3_module() -> Any:
 
         nxpop3.Client  # noqa: B018  (loads the C extension)
     except ImportError as exc:
-        _missing(f"the nxpop3 C extension is not built: {exc}")
+        missing(f"the nxpop3 C extension is not built: {exc}")
     return nxpop3
 
 

@@ -4,25 +4,17 @@ time without a finding (FUZZ_SECONDS, default 20 s; fuzz/run.sh runs longer)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from nxpop3.testing.dependencies import require_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 FUZZ = ROOT / "fuzz"
-CI = os.environ.get("CI") == "true"
 TARGETS = ["fuzz_session", "fuzz_body"]
 
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if CI:
-            pytest.fail(f"{tool} is missing (CI installs it in .ci/run)")
-        pytest.skip(f"{tool} is not installed")
-    return path
 
 
 def build(folder: Path, compiler: str, engine: str) -> Path:
@@ -36,12 +28,12 @@ def build(folder: Path, compiler: str, engine: str) -> Path:
 
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("replay"), need("gcc"), "replay")
+    return build(tmp_path_factory.mktemp("replay"), require_tool("gcc"), "replay")
 
 
 @pytest.fixture(scope="module")
 def libfuzzer(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("libfuzzer"), need("clang"), "libfuzzer")
+    return build(tmp_path_factory.mktemp("libfuzzer"), require_tool("clang"), "libfuzzer")
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -3,32 +3,22 @@ RETR of every message, DELE, NOOP, QUIT) under valgrind memcheck: zero errors
 and zero leaks, and the bytes fetched are the bytes stored."""
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import zlib
 from pathlib import Path
 
 import pytest
 
+from nxpop3.testing.dependencies import require_tool
 from nxpop3.testing.server import Pop3Server
 
 ROOT = Path(__file__).resolve().parents[2]
-CI = os.environ.get("CI") == "true"
 MESSAGES = [
     b"Subject: one\r\n\r\nhello\r\n",
     b"Subject: dots\r\n\r\n.a\r\n..b\r\n.\r\nend\r\n",
     b"Subject: big\r\n\r\n" + b"v" * 50_000 + b"\r\n",
 ]
 
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if CI:
-            pytest.fail(f"{tool} is missing (CI installs it in .ci/run)")
-        pytest.skip(f"{tool} is not installed")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +33,7 @@ def pop3_fetch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("apop", [False, True])
 def test_full_session_under_memcheck(pop3_fetch: Path, apop: bool) -> None:
-    valgrind = need("valgrind")
+    valgrind = require_tool("valgrind")
     with Pop3Server(MESSAGES, apop=apop) as server:
         args = [str(pop3_fetch), server.host, str(server.port), "alice", "secret", "delete"]
         if apop:

@@ -15,37 +15,24 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
-import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from nxpop3 import qemu
+from nxpop3.testing.dependencies import missing
+
 ROOT = Path(__file__).resolve().parents[2]
-if importlib.util.find_spec("nxpop3") is None:  # run from a checkout without an install
-    sys.path.insert(0, str(ROOT / "python"))
-
-from nxpop3 import qemu  # noqa: E402  (after the path fix above)
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _missing(reason: str) -> None:
-    """Fail under CI (a missing tool must not pass as skipped), else skip."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: failing instead of skipping)", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def hw_firmware() -> Path:
     """The firmware ELF, built from this checkout."""
-    missing = qemu.missing_tools()
-    if missing:
-        _missing("board tests need " + ", ".join(missing)
+    absent = qemu.missing_tools()
+    if absent:
+        missing("board tests need " + ", ".join(absent)
                  + ": apt-get install qemu-system-arm gcc-arm-none-eabi "
                    "libnewlib-arm-none-eabi cmake")
     try:
@@ -67,7 +54,7 @@ def hw_dovecot_server() -> Iterator[Any]:
 
     binary = find_dovecot()
     if binary is None:
-        _missing("dovecot is not installed: apt-get install dovecot-core dovecot-pop3d")
+        missing("dovecot is not installed: apt-get install dovecot-core dovecot-pop3d")
     server = DovecotServer(binary=binary)
     server.start()
     yield server
