@@ -6,7 +6,7 @@
 # memory to the end by design; our C code has no heap to leak).
 #
 # Usage: tests/run_sanitized.sh [pytest options...]   (every test folder but hw/, whose
-# C code runs on the emulated board, and the ones that build C themselves)
+# C code runs on the emulated board, and the tests that build C programs themselves)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -31,7 +31,8 @@ assert where.startswith(os.environ["PYTHONPATH"].split(":")[0]), where
 print("sanitized extension:", binding.__file__, file=sys.stderr)
 PY
 
-# tests/c and tests/faults/test_fuzz.py build C themselves (with sanitizers of their own).
+# Left out: tests/c, test_fuzz.py and test_valgrind.py build C programs of their own
+# (the fuzzers with these sanitizers; valgrind cannot run beside them).
 paths=(tests/pop3 tests/netx tests/python tests/faults tests/testing tests/cli tests/dovecot
-       --ignore=tests/faults/test_fuzz.py)
+       --ignore=tests/faults/test_fuzz.py --ignore=tests/faults/test_valgrind.py)
 python3 -m pytest -p no:cacheprovider "${paths[@]}" "$@"
