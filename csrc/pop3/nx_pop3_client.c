@@ -464,6 +464,22 @@ UINT _nx_pop3_client_delete(NX_POP3_CLIENT *client_ptr)
     return status;
 }
 
+/* A 64-bit result for a 32-bit call: too large is NX_POP3_NUMBER_OVERFLOW, never
+ * wrapped, and the session stays usable (the _get64 call reads it). */
+static UINT pop3_narrow(UINT status, ULONG64 value, ULONG *out)
+{
+    if (status != NX_SUCCESS)
+    {
+        return status;
+    }
+    if (value > 0xFFFFFFFFull)
+    {
+        return NX_POP3_NUMBER_OVERFLOW;
+    }
+    *out = (ULONG)value;
+    return NX_SUCCESS;
+}
+
 UINT _nx_pop3_client_mail_items_get64(NX_POP3_CLIENT *client_ptr, UINT *number_mail_items,
                                       ULONG64 *maildrop_total_size)
 {
@@ -507,16 +523,7 @@ UINT _nx_pop3_client_mail_items_get(NX_POP3_CLIENT *client_ptr, UINT *number_mai
     ULONG64 total;
     UINT status = _nx_pop3_client_mail_items_get64(client_ptr, number_mail_items, &total);
 
-    if (status != NX_SUCCESS)
-    {
-        return status;
-    }
-    if (total > 0xFFFFFFFFull)
-    {
-        return NX_POP3_NUMBER_OVERFLOW; /* the session stays usable: use the 64-bit call */
-    }
-    *maildrop_total_size = (ULONG)total;
-    return NX_SUCCESS;
+    return pop3_narrow(status, total, maildrop_total_size);
 }
 
 UINT _nx_pop3_client_mail_item_size_get64(NX_POP3_CLIENT *client_ptr, UINT mail_item,
@@ -562,16 +569,7 @@ UINT _nx_pop3_client_mail_item_size_get(NX_POP3_CLIENT *client_ptr, UINT mail_it
     ULONG64 octets;
     UINT status = _nx_pop3_client_mail_item_size_get64(client_ptr, mail_item, &octets);
 
-    if (status != NX_SUCCESS)
-    {
-        return status;
-    }
-    if (octets > 0xFFFFFFFFull)
-    {
-        return NX_POP3_NUMBER_OVERFLOW; /* the session stays usable */
-    }
-    *size = (ULONG)octets;
-    return NX_SUCCESS;
+    return pop3_narrow(status, octets, size);
 }
 
 UINT _nx_pop3_client_mail_item_get64(NX_POP3_CLIENT *client_ptr, UINT mail_item,

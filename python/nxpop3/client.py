@@ -19,9 +19,9 @@ Transport = PosixTransport | ScriptedTransport
 # Statuses that come from an exchange with the server (a command was sent).
 _EXCHANGE_STATUSES = frozenset({0x01, 0x38, 0x39, 0xB4, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD})
 
-# Bytes copied per C call when reading a message.
-_CHUNK = 1 << 20
 _STREAM_CHUNK = 1 << 16
+# Most bytes retr() sets aside before any arrive, whatever size the server claims.
+_PREALLOCATE_LIMIT = 16 << 20
 
 
 def _credential(value: str, what: str, limit: int) -> bytes:
@@ -175,7 +175,9 @@ class Client:
         with self._lock:
             self._session()
             hint = self._start(n)
-            data = bytearray(min(max(hint, 4096) + 4096, 1 << 30))
+            # The advertised size is a hint from the server: trusted only up to
+            # _PREALLOCATE_LIMIT; past that the buffer grows as bytes arrive.
+            data = bytearray(min(max(hint, 4096) + 4096, _PREALLOCATE_LIMIT))
             used = 0
             final = False
             got = ffi.new("ULONG *")

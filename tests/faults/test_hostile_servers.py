@@ -125,3 +125,17 @@ def test_reset_mid_message(server) -> None:
     with pytest.raises(ConnectionClosed):
         client.retr(2)
     client.close()
+
+
+def test_an_advertised_size_is_not_trusted_for_memory(server) -> None:
+    import tracemalloc
+
+    server.fault("RETR", status_line=b"+OK 999999999999 octets")
+    with login(server) as client:
+        tracemalloc.start()
+        try:
+            assert client.retr(1) == MESSAGE
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 40 << 20  # the 16 MiB preallocation limit and a copy, not 1 TB
