@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -75,9 +74,7 @@ def _refused(host: str, port: int) -> bool:
 
 def test_start_greet_and_stop_cleanly(dovecot_binary: str) -> None:
     server = DovecotServer(binary=dovecot_binary)
-    started = time.monotonic()
     with server:
-        startup = time.monotonic() - started
         root, pid, port = server.root, server.pid, server.port
         assert server.running
         assert (root / "run" / "master.pid").read_text().strip() == str(pid)
@@ -92,7 +89,6 @@ def test_start_greet_and_stop_cleanly(dovecot_binary: str) -> None:
             probe = RawPop3(host, port)
             assert probe.greeting.startswith(b"+OK")
             probe.close()
-    assert startup < 2.0  # typically well under 0.1 s
     assert not server.running
     assert not root.exists()
     assert _refused("127.0.0.1", port)
