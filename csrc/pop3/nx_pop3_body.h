@@ -1,8 +1,9 @@
 /**
  * @file nx_pop3_body.h
  * @brief The message-body decoder for RETR: removes the dot-stuffing and finds
- *        the terminating ".CRLF" line, a byte at a time, so segment boundaries
- *        cannot matter. Pure: no I/O, one UINT of state.
+ *        the terminating ".CRLF" line. A state machine over bytes with one UINT
+ *        of state, so segment boundaries cannot matter; runs of bytes with no
+ *        line-start dot are moved whole (memchr, memmove). Pure: no I/O.
  *
  * The CRLF before the terminating line belongs to the message (RFC 1939, 3).
  * Output never runs ahead of input, so decoding in place works, with one
