@@ -20,8 +20,8 @@ Transport = PosixTransport | ScriptedTransport
 _EXCHANGE_STATUSES = frozenset({0x01, 0x38, 0x39, 0xB4, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD})
 
 _STREAM_CHUNK = 1 << 16
-# Most bytes retr() sets aside before any arrive, whatever size the server claims.
-_PREALLOCATE_LIMIT = 16 << 20
+# Bytes retr() copies per C call, into a buffer the client reuses.
+_RETR_CHUNK = 1 << 20
 
 
 def _credential(value: str, what: str, limit: int) -> bytes:
@@ -99,6 +99,10 @@ class Client:
         self._created = False
         self._downloading = False
         self._buffer: ffi.CData | None = None
+        # Out-parameters of the C calls, allocated once: retr() runs per message.
+        self._size = ffi.new("ULONG64 *")
+        self._got = ffi.new("ULONG *")
+        self._done = ffi.new("UINT *")
 
         self._check(lib.nx_ip_create(self._ip, self._ip_name, 0, 0, self.pool.pool,
                                      self.transport.nx_transport, ffi.NULL, 0, 0), "nx_ip_create")
@@ -174,30 +178,22 @@ class Client:
         """Message ``n``, whole, exactly as stored."""
         with self._lock:
             self._session()
-            hint = self._start(n)
-            # The advertised size is a hint from the server: trusted only up to
-            # _PREALLOCATE_LIMIT; past that the buffer grows as bytes arrive.
-            data = bytearray(min(max(hint, 4096) + 4096, _PREALLOCATE_LIMIT))
-            used = 0
+            self._start(n)
+            buffer = self._chunk_buffer(_RETR_CHUNK)
+            parts: list[bytes] = []
             final = False
-            got = ffi.new("ULONG *")
-            done = ffi.new("UINT *")
-            # Bounded: each call fills the buffer or ends the message; the
-            # buffer doubles when full.
+            # Bounded: each call fills the buffer or ends the message. A message
+            # under _RETR_CHUNK takes one call and one copy (no bytearray, no join);
+            # nothing is set aside on the strength of the size the server claims.
             while not final:
-                if used == len(data):
-                    data.extend(bytes(len(data)))
-                view = ffi.from_buffer("UCHAR[]", data)
-                status = lib.nx_pop3_client_message_read(self._client, self._reader, view + used,
-                                                         len(data) - used, got, done)
-                del view  # a bytearray with a live export cannot grow
-                used += int(got[0])
-                final = bool(done[0])
+                status = lib.nx_pop3_client_message_read(self._client, self._reader, buffer,
+                                                         _RETR_CHUNK, self._got, self._done)
+                parts.append(ffi.buffer(buffer, int(self._got[0]))[:])
+                final = bool(self._done[0])
                 if status != lib.NX_SUCCESS:
                     self._abandon()
                     raise self._error(status)
-            del data[used:]
-            return bytes(data)
+            return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def retrieve(self, n: int, chunk_size: int = _STREAM_CHUNK) -> Iterator[bytes]:
         """Message ``n`` as an iterator of chunks, in constant memory.
@@ -248,9 +244,14 @@ class Client:
 
     # Internals.
     def _start(self, n: int) -> int:
-        size = ffi.new("ULONG64 *")
-        self._check(lib.nx_pop3_client_mail_item_get64(self._client, _index(n), size))
-        return int(size[0])
+        self._check(lib.nx_pop3_client_mail_item_get64(self._client, _index(n), self._size))
+        return int(self._size[0])
+
+    def _chunk_buffer(self, size: int) -> ffi.CData:
+        """The reused C buffer, at least ``size`` bytes (retr and streaming share it)."""
+        if self._buffer is None or len(self._buffer) < size:
+            self._buffer = ffi.new("UCHAR[]", size)
+        return self._buffer
 
     def _abandon(self) -> None:
         lib.nx_pop3_client_message_reader_release(self._reader)
@@ -258,13 +259,11 @@ class Client:
 
     def _read_chunk(self, chunk_size: int) -> tuple[bytes, bool]:
         with self._lock:
-            if self._buffer is None or len(self._buffer) < chunk_size:
-                self._buffer = ffi.new("UCHAR[]", chunk_size)
-            got = ffi.new("ULONG *")
-            done = ffi.new("UINT *")
-            status = lib.nx_pop3_client_message_read(self._client, self._reader, self._buffer,
+            buffer = self._chunk_buffer(chunk_size)
+            got, done = self._got, self._done
+            status = lib.nx_pop3_client_message_read(self._client, self._reader, buffer,
                                                      chunk_size, got, done)
-            data = ffi.buffer(self._buffer, int(got[0]))[:]
+            data = ffi.buffer(buffer, int(got[0]))[:]
             if status != lib.NX_SUCCESS:
                 self._abandon()
                 raise self._error(status)
