@@ -1,6 +1,7 @@
 """The fuzz targets (fuzz/): the committed corpus and every regression replay
 clean under gcc's ASan and UBSan, and libFuzzer runs each target for a bounded
-time without a finding (FUZZ_SECONDS, default 20 s; fuzz/run.sh runs longer)."""
+time without a finding (FUZZ_SECONDS, default 20 s, 60 s in CI; fuzz/run.sh runs
+longer)."""
 from __future__ import annotations
 
 import os
