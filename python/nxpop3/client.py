@@ -2,6 +2,7 @@
 and per megabyte of message, never per packet."""
 from __future__ import annotations
 
+import io
 import ipaddress
 import math
 import socket
@@ -180,20 +181,25 @@ class Client:
             self._session()
             self._start(n)
             buffer = self._chunk_buffer(_RETR_CHUNK)
-            parts: list[bytes] = []
-            final = False
+            out: io.BytesIO | None = None
             # Bounded: each call fills the buffer or ends the message. A message
-            # under _RETR_CHUNK takes one call and one copy (no bytearray, no join);
-            # nothing is set aside on the strength of the size the server claims.
-            while not final:
+            # under _RETR_CHUNK takes one call and one copy; a longer one goes
+            # straight from the C buffer into one growing BytesIO (no list of
+            # pieces to join). Nothing is set aside for the size the server claims.
+            while True:
                 status = lib.nx_pop3_client_message_read(self._client, self._reader, buffer,
                                                          _RETR_CHUNK, self._got, self._done)
-                parts.append(ffi.buffer(buffer, int(self._got[0]))[:])
-                final = bool(self._done[0])
                 if status != lib.NX_SUCCESS:
                     self._abandon()
                     raise self._error(status)
-            return parts[0] if len(parts) == 1 else b"".join(parts)
+                piece = ffi.buffer(buffer, int(self._got[0]))
+                if self._done[0] and out is None:
+                    return piece[:]
+                if out is None:
+                    out = io.BytesIO()
+                out.write(piece)
+                if self._done[0]:
+                    return out.getvalue()
 
     def retrieve(self, n: int, chunk_size: int = _STREAM_CHUNK) -> Iterator[bytes]:
         """Message ``n`` as an iterator of chunks, in constant memory.

@@ -285,3 +285,13 @@ def test_package_exports_the_raw_api() -> None:
     assert nxpop3.lib.NX_POP3_SERVER_ERROR_STATUS == 0xB4
     assert nxpop3.ffi.sizeof("NX_POP3_CLIENT") > 0
     assert nxpop3.status_name(0x38) == "NX_NOT_CONNECTED"
+
+
+def test_retr_of_a_message_larger_than_one_read() -> None:
+    # 3.5 MiB with dot lines: several 1 MiB reads, joined in order.
+    line = b".dot-started line " + b"q" * 60 + b"\r\n"
+    big = b"Subject: several reads\r\n\r\n" + line * 45_000
+    with Pop3Server([big]) as s:
+        with Client(s.host, s.port, "alice", "secret") as client:
+            assert client.retr(1) == big
+            assert b"".join(client.retrieve(1, chunk_size=300_000)) == big
