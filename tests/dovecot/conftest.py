@@ -1,11 +1,6 @@
-"""Fixtures for the tests against a real Dovecot POP3 server.
+"""Fixtures for the tests against a real Dovecot POP3 server (``dovecot``,
+``dovecot_server`` and ``dovecot_binary`` come from the nxpop3 pytest plugin).
 
-``dovecot``
-    A started Dovecot with a fresh test user (a ``DovecotMailbox``: ``host``, ``port``,
-    ``user``, ``password``, ``add_message()``, ``messages()``, ``server``). One Dovecot
-    runs per test process (per pytest-xdist worker) because stopping a master takes about a
-    second; each test gets its own user and Maildir, so tests cannot see each other's mail.
-    Without the ``dovecot`` binary the tests skip, except under ``CI=true``, where they fail.
 ``pool`` / ``make_pool``
     ``nxpop3.PacketPool`` objects that must be full again when the test ends.
 ``connect``
@@ -20,35 +15,7 @@ from typing import Any
 import pytest
 
 from nxpop3.testing.dependencies import missing
-from nxpop3.testing.dovecot import DovecotMailbox, DovecotServer, find_dovecot
-
-
-@pytest.fixture(scope="session")
-def dovecot_binary() -> str:
-    """The path of the dovecot binary; skips (fails under CI) when it is not installed."""
-    binary = find_dovecot()
-    if binary is None:
-        missing("dovecot is not installed: apt-get install dovecot-core dovecot-pop3d")
-    assert binary is not None
-    return binary
-
-
-@pytest.fixture(scope="session")
-def dovecot_server(dovecot_binary: str) -> Iterator[DovecotServer]:
-    """One Dovecot for this test process, stopped when the session ends."""
-    server = DovecotServer(binary=dovecot_binary)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def dovecot(dovecot_server: DovecotServer) -> DovecotMailbox:
-    """A running Dovecot with a fresh test user and an empty Maildir."""
-    if not dovecot_server.running:  # a test stopped or broke it: start a new one
-        dovecot_server.stop()
-        dovecot_server.start()
-    return dovecot_server.new_mailbox()
+from nxpop3.testing.dovecot import DovecotMailbox
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,6 @@ from nxpop3.testing.dovecot import (
     listed_size,
 )
 
-HERE = Path(__file__).resolve().parent
-
 
 class RawPop3:
     """A bare POP3 peer that returns bodies exactly as sent (still stuffed)."""
@@ -242,16 +240,13 @@ def test_as_retrieved_and_listed_size() -> None:
 
 
 def _run_fixture_check(tmp_path: Path, env_overrides: dict[str, str]) -> str:
-    """Run a one-test pytest session on our conftest; return its summary output."""
-    (tmp_path / "conftest.py").write_text((HERE / "conftest.py").read_text())
+    """Run a one-test pytest session on the installed plugin; return its summary output."""
     (tmp_path / "test_probe.py").write_text(textwrap.dedent("""\
         def test_probe(dovecot):
             assert dovecot.port
         """))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
     env.update(env_overrides)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(HERE.parents[1] / "python"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs",
          str(tmp_path / "test_probe.py")],

@@ -8,16 +8,13 @@
 ``run_board``
     ``run_board(host, port, user, password, apop=False, delete=False, timeout=60)`` boots
     the firmware against a POP3 server on the host and returns a ``QemuResult``.
-``hw_dovecot``
-    A fresh user (``DovecotMailbox``) on one Dovecot per session; skips (fails under CI)
-    without dovecot.
+Dovecot cases use the plugin's ``dovecot`` fixture.
 """
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -48,23 +45,3 @@ def run_board(hw_firmware: Path) -> Callable[..., qemu.QemuResult]:
     return functools.partial(qemu.fetch_mailbox, hw_firmware)
 
 
-@pytest.fixture(scope="session")
-def hw_dovecot_server() -> Iterator[Any]:
-    from nxpop3.testing.dovecot import DovecotServer, find_dovecot
-
-    binary = find_dovecot()
-    if binary is None:
-        missing("dovecot is not installed: apt-get install dovecot-core dovecot-pop3d")
-    server = DovecotServer(binary=binary)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hw_dovecot(hw_dovecot_server: Any) -> Any:
-    """A fresh Dovecot user with an empty Maildir."""
-    if not hw_dovecot_server.running:
-        hw_dovecot_server.stop()
-        hw_dovecot_server.start()
-    return hw_dovecot_server.new_mailbox()

@@ -66,13 +66,13 @@ def test_fetches_varied_mailbox_from_scripted_server(run_board):
         assert server.messages == stored  # nothing deleted
 
 
-def test_fetches_varied_mailbox_from_dovecot(run_board, hw_dovecot):
+def test_fetches_varied_mailbox_from_dovecot(run_board, dovecot):
     from nxpop3.testing.dovecot import as_retrieved
 
     messages = [m for m in varied_messages() if not m.startswith(b".")]
-    hw_dovecot.add_messages(messages)
-    expected = [as_retrieved(m) for m in hw_dovecot.messages()]
-    result = run_board(hw_dovecot.host, hw_dovecot.port, hw_dovecot.user, hw_dovecot.password)
+    dovecot.add_messages(messages)
+    expected = [as_retrieved(m) for m in dovecot.messages()]
+    result = run_board(dovecot.host, dovecot.port, dovecot.user, dovecot.password)
     assert_fetched(result, expected)
 
 
@@ -86,13 +86,13 @@ def test_apop_login(run_board):
         assert server.commands[0] == f"APOP alice {apop_digest(timestamp, server.password)}"
 
 
-def test_apop_login_with_dovecot(run_board, hw_dovecot):
+def test_apop_login_with_dovecot(run_board, dovecot):
     from nxpop3.testing.dovecot import as_retrieved
 
-    hw_dovecot.add_message(b"Subject: apop\r\n\r\nfrom dovecot\r\n")
-    result = run_board(hw_dovecot.host, hw_dovecot.port, hw_dovecot.user,
-                       hw_dovecot.password, apop=True)
-    assert_fetched(result, [as_retrieved(m) for m in hw_dovecot.messages()])
+    dovecot.add_message(b"Subject: apop\r\n\r\nfrom dovecot\r\n")
+    result = run_board(dovecot.host, dovecot.port, dovecot.user,
+                       dovecot.password, apop=True)
+    assert_fetched(result, [as_retrieved(m) for m in dovecot.messages()])
     assert result.login == "apop"
 
 
@@ -125,8 +125,8 @@ def test_wrong_password_exits_with_server_error(run_board):
         assert server.wait_idle(5.0)  # the failed create closed its connection
 
 
-def test_wrong_password_with_dovecot(run_board, hw_dovecot):
-    result = run_board(hw_dovecot.host, hw_dovecot.port, hw_dovecot.user, "wrong-password")
+def test_wrong_password_with_dovecot(run_board, dovecot):
+    result = run_board(dovecot.host, dovecot.port, dovecot.user, "wrong-password")
     assert result.exit_code == NX_POP3_SERVER_ERROR_STATUS, result.describe()
 
 

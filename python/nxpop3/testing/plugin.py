@@ -15,6 +15,12 @@ Fixtures:
     that fails the test at teardown if any packet is still allocated.
 ``pop3_sample_messages``
     The bundled sample maildrop as a list of :class:`~nxpop3.testing.Message`.
+``dovecot``
+    A real Dovecot (:mod:`nxpop3.testing.dovecot`) with a fresh user and an empty Maildir
+    (a ``DovecotMailbox``: ``host``, ``port``, ``user``, ``password``, ``add_message()``,
+    ``messages()``). One Dovecot runs per test process (per xdist worker), since stopping
+    one takes about a second; ``dovecot_server`` is that instance and ``dovecot_binary``
+    its program. Without Dovecot the tests skip, except under ``CI=true``: they fail.
 
 A server whose threads hit an unexpected exception, or did not stop when closed, fails
 the test at teardown. Ports are ephemeral and nothing is written outside ``tmp_path``, so
@@ -28,6 +34,8 @@ from typing import Any
 
 import pytest
 
+from nxpop3.testing.dependencies import missing
+from nxpop3.testing.dovecot import DovecotMailbox, DovecotServer, find_dovecot
 from nxpop3.testing.mailstore import Message, sample_messages
 from nxpop3.testing.server import Pop3Server
 
@@ -101,3 +109,30 @@ def packet_pool(request: pytest.FixtureRequest) -> Iterator[Any]:
             f"packet pool leak: {held} of {pool.total} packets still allocated at teardown",
             pytrace=False,
         )
+
+
+@pytest.fixture(scope="session")
+def dovecot_binary() -> str:
+    """The path of the dovecot program; skips (fails under CI) when it is not installed."""
+    binary = find_dovecot()
+    if binary is None:
+        missing("dovecot is not installed: apt-get install dovecot-core dovecot-pop3d")
+    return binary
+
+
+@pytest.fixture(scope="session")
+def dovecot_server(dovecot_binary: str) -> Iterator[DovecotServer]:
+    """One Dovecot for this test process, stopped when the session ends."""
+    server = DovecotServer(binary=dovecot_binary)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dovecot(dovecot_server: DovecotServer) -> DovecotMailbox:
+    """The test process's Dovecot with a fresh user and an empty Maildir."""
+    if not dovecot_server.running:  # a test stopped or broke it: start a new one
+        dovecot_server.stop()
+        dovecot_server.start()
+    return dovecot_server.new_mailbox()
