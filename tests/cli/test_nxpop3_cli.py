@@ -21,19 +21,6 @@ from nxpop3.cli import EXIT_AUTH, EXIT_NETWORK, EXIT_PROTOCOL, EXIT_SERVER, EXIT
 from nxpop3.testing import Pop3Server, sample_messages, to_crlf
 
 
-def _client_available() -> bool:
-    try:
-        import nxpop3
-
-        nxpop3.Client  # noqa: B018 - loads the C extension
-    except (ImportError, OSError):
-        return False
-    return True
-
-
-needs_client = pytest.mark.skipif(not _client_available(), reason="the C extension is not built")
-
-
 def run_cli(
     *args: str,
     cwd: Path,
@@ -120,7 +107,6 @@ def test_version(tmp_path):
 
 # -- the demonstration ---------------------------------------------------------------------------
 
-@needs_client
 def test_fetch_without_a_host_fetches_the_bundled_sample_into_a_maildir(tmp_path):
     result = run_cli("fetch", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -132,7 +118,6 @@ def test_fetch_without_a_host_fetches_the_bundled_sample_into_a_maildir(tmp_path
     assert "secret" not in result.stdout.split("Commands sent")[1]
 
 
-@needs_client
 def test_demo_destination_and_apop(tmp_path):
     result = run_cli("fetch", "--apop", "--to", "demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -142,7 +127,6 @@ def test_demo_destination_and_apop(tmp_path):
 
 # -- fetch ---------------------------------------------------------------------------------------
 
-@needs_client
 def test_fetch_200_messages_into_a_maildir_byte_for_byte(tmp_path):
     with Pop3Server(make_messages(200)) as server:
         result = run_cli(*fetch_args(server), "--to", "mail", cwd=tmp_path, password="secret")
@@ -157,7 +141,6 @@ def test_fetch_200_messages_into_a_maildir_byte_for_byte(tmp_path):
         assert "Fetched 200 of 200 messages" in result.stdout
 
 
-@needs_client
 def test_delete_leaves_the_server_empty_and_deletes_only_stored_messages(tmp_path):
     messages = make_messages(20)
     with Pop3Server(messages) as server:
@@ -171,7 +154,6 @@ def test_delete_leaves_the_server_empty_and_deletes_only_stored_messages(tmp_pat
         assert "deleted 20 on the server" in result.stdout
 
 
-@needs_client
 def test_wrong_password_has_its_own_exit_code_and_names_the_status(tmp_path):
     with Pop3Server([b"x"]) as server:
         result = run_cli(*fetch_args(server), cwd=tmp_path, password="wrong")
@@ -184,7 +166,6 @@ def test_wrong_password_has_its_own_exit_code_and_names_the_status(tmp_path):
     assert not (tmp_path / "nxpop3-mail").exists()
 
 
-@needs_client
 def test_server_error_exit_code_keeps_what_was_stored(tmp_path):
     with Pop3Server(make_messages(5)) as server:
         server.fault("RETR 3", err="[SYS/TEMP] try later")
@@ -199,7 +180,6 @@ def test_server_error_exit_code_keeps_what_was_stored(tmp_path):
         assert "QUIT" not in server.commands
 
 
-@needs_client
 def test_nothing_listening_is_a_network_error(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -210,7 +190,6 @@ def test_nothing_listening_is_a_network_error(tmp_path):
     assert "NX_" in result.stderr and f"127.0.0.1:{port}" in result.stderr
 
 
-@needs_client
 def test_server_dying_mid_download_leaves_no_half_written_message(tmp_path):
     messages = make_messages(100)
     with Pop3Server(messages) as server:
@@ -225,7 +204,6 @@ def test_server_dying_mid_download_leaves_no_half_written_message(tmp_path):
         assert len(server.messages) == 100  # no QUIT: the DELEs were never applied
 
 
-@needs_client
 def test_ctrl_c_stops_with_130_and_deletes_nothing(tmp_path):
     env = dict(os.environ, NXPOP3_PASSWORD="secret")
     with Pop3Server(make_messages(50)) as server:
@@ -250,7 +228,6 @@ def test_ctrl_c_stops_with_130_and_deletes_nothing(tmp_path):
     assert 3 <= len(stored) < 50 and set(stored) <= set(server.messages)
 
 
-@needs_client
 def test_a_silent_server_times_out_as_a_network_error(tmp_path):
     with Pop3Server([b"x"]) as server:
         server.fault("STAT", silent=True)
@@ -261,7 +238,6 @@ def test_a_silent_server_times_out_as_a_network_error(tmp_path):
     assert "NX_NO_PACKET" in result.stderr and "at STAT" in result.stderr
 
 
-@needs_client
 def test_a_malformed_reply_is_a_protocol_error(tmp_path):
     with Pop3Server([b"x"]) as server:
         server.fault("STAT", raw=b"+OK many\r\n")
@@ -270,7 +246,6 @@ def test_a_malformed_reply_is_a_protocol_error(tmp_path):
     assert "NX_POP3_INVALID_REPLY" in result.stderr
 
 
-@needs_client
 def test_an_unwritable_destination_is_a_storage_error_and_deletes_nothing(tmp_path):
     (tmp_path / "file").write_text("not a folder")
     with Pop3Server([b"x"]) as server:
@@ -281,7 +256,6 @@ def test_an_unwritable_destination_is_a_storage_error_and_deletes_nothing(tmp_pa
         assert len(server.messages) == 1
 
 
-@needs_client
 def test_limit_fetches_the_first_n(tmp_path):
     with Pop3Server(make_messages(10)) as server:
         result = run_cli(*fetch_args(server), "--limit", "3", cwd=tmp_path, password="secret")
@@ -290,7 +264,6 @@ def test_limit_fetches_the_first_n(tmp_path):
         assert "Fetched 3 of 10 messages" in result.stdout
 
 
-@needs_client
 def test_mbox_format_with_lf_line_ends(tmp_path):
     with Pop3Server(make_messages(6)) as server:
         result = run_cli(*fetch_args(server), "--format", "mbox", "--to", "box.mbox",
@@ -303,7 +276,6 @@ def test_mbox_format_with_lf_line_ends(tmp_path):
             assert got.replace(b"\n>From ", b"\nFrom ") == sent.replace(b"\r\n", b"\n")
 
 
-@needs_client
 def test_lf_option_for_a_maildir(tmp_path):
     with Pop3Server(make_messages(4)) as server:
         result = run_cli(*fetch_args(server), "--lf", cwd=tmp_path, password="secret")
@@ -312,7 +284,6 @@ def test_lf_option_for_a_maildir(tmp_path):
         assert maildir_messages(tmp_path / "nxpop3-mail") == expected
 
 
-@needs_client
 def test_apop_login(tmp_path):
     with Pop3Server(make_messages(2), apop=True) as server:
         result = run_cli(*fetch_args(server), "--apop", cwd=tmp_path, password="secret")
@@ -321,7 +292,6 @@ def test_apop_login(tmp_path):
         assert "PASS secret" not in server.commands
 
 
-@needs_client
 @pytest.mark.parametrize("host", ["::1", "[::1]"])
 def test_ipv6_literal_and_dash_6(tmp_path, host):
     try:
@@ -335,7 +305,6 @@ def test_ipv6_literal_and_dash_6(tmp_path, host):
         assert maildir_messages(tmp_path / "nxpop3-mail") == sorted(server.messages)
 
 
-@needs_client
 def test_progress_bar_only_when_asked_without_a_terminal(tmp_path):
     with Pop3Server(make_messages(30)) as server:
         quiet = run_cli(*fetch_args(server), "--to", "a", cwd=tmp_path, password="secret")
@@ -346,7 +315,6 @@ def test_progress_bar_only_when_asked_without_a_terminal(tmp_path):
     assert "30/30 messages" in shown.stderr and "[" + "#" * 24 + "]" in shown.stderr
 
 
-@needs_client
 def test_password_from_the_prompt_is_never_echoed(tmp_path):
     with Pop3Server([b"x"]) as server:
         result = run_cli(*fetch_args(server), cwd=tmp_path, stdin="s3cr3t-pw\n")
@@ -356,7 +324,6 @@ def test_password_from_the_prompt_is_never_echoed(tmp_path):
     assert "s3cr3t-pw" not in result.stdout + result.stderr
 
 
-@needs_client
 def test_no_password_and_no_terminal_is_a_usage_error(tmp_path):
     with Pop3Server([b"x"]) as server:
         result = run_cli(*fetch_args(server), cwd=tmp_path)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from nxpop3.testing.dependencies import missing
+
 ROOT = Path(__file__).resolve().parents[2]
 
 FAKE_POOL = '''
@@ -163,12 +165,6 @@ def test_packet_pool_fails_the_test_when_a_packet_is_still_allocated(pytester, r
 
 
 def test_packet_pool_with_the_real_binding(pytester, run_inline):
-    try:
-        import nxpop3
-
-        nxpop3.PacketPool  # noqa: B018 - loads the C extension
-    except (ImportError, OSError, AttributeError) as exc:
-        pytest.skip(f"the C extension is not built: {exc}")
     pytester.makepyfile(
         """
         def test_real(packet_pool):
@@ -180,7 +176,7 @@ def test_packet_pool_with_the_real_binding(pytester, run_inline):
 
 def test_fixtures_work_under_xdist(pytester, monkeypatch, plugin_args):
     if importlib.util.find_spec("xdist") is None:
-        pytest.skip("pytest-xdist is not installed")
+        missing("pytest-xdist is not installed (pip install '.[test]')")
     if plugin_args:  # not installed: the subprocess imports from the checkout
         path = os.pathsep.join(filter(None, [str(ROOT / "python"), os.environ.get("PYTHONPATH")]))
         monkeypatch.setenv("PYTHONPATH", path)
