@@ -15,7 +15,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from nxpop3.testing.mailstore import Mailbox, Message, MessageSource
@@ -43,16 +43,9 @@ _JOIN_TIMEOUT = 5.0  # seconds close() waits for each server thread
 
 
 @dataclass
-class Fault:
-    """How to bend the replies to one command. Made by :meth:`Pop3Server.fault`.
+class _Knobs:
+    """The ways a reply can be bent (see :meth:`Pop3Server.fault`)."""
 
-    ``command`` is a keyword (``"RETR"``), a keyword with its arguments (``"RETR 3"``),
-    ``"GREETING"`` for the greeting, or ``"*"`` for every reply including the greeting.
-    When several faults match a reply, each knob comes from the most recently added
-    fault that sets it. See :meth:`Pop3Server.fault` for the knobs.
-    """
-
-    command: str
     err: str | None = None
     raw: bytes | None = None
     status_line: bytes | None = None
@@ -62,6 +55,19 @@ class Fault:
     close_after: int | None = None
     reset: bool = False
     silent: bool = False
+
+
+@dataclass(kw_only=True)
+class Fault(_Knobs):
+    """How to bend the replies to one command. Made by :meth:`Pop3Server.fault`.
+
+    ``command`` is a keyword (``"RETR"``), a keyword with its arguments (``"RETR 3"``),
+    ``"GREETING"`` for the greeting, or ``"*"`` for every reply including the greeting.
+    When several faults match a reply, each knob comes from the most recently added
+    fault that sets it. See :meth:`Pop3Server.fault` for the knobs.
+    """
+
+    command: str
     times: int | None = None
     skip: int = 0
     hits: int = 0
@@ -91,29 +97,20 @@ class Fault:
 
 
 @dataclass
-class _Effect:
-    """The knobs of every fault matching one reply, merged."""
-
-    err: str | None = None
-    raw: bytes | None = None
-    status_line: bytes | None = None
-    split: int | tuple[int, ...] | None = None
-    pause: float | None = None
-    delay: float | None = None
-    close_after: int | None = None
-    reset: bool = False
-    silent: bool = False
+class _Effect(_Knobs):
+    """The knobs of every fault matching one reply, merged: each from the latest
+    fault that sets it; ``reset`` and ``silent`` when any fault sets them."""
 
     @classmethod
     def merge(cls, faults: Sequence[Fault]) -> _Effect:
         effect = cls()
         for fault in faults:
-            for name in ("err", "raw", "status_line", "split", "pause", "delay", "close_after"):
-                value = getattr(fault, name)
+            for knob in fields(_Knobs):
+                value = getattr(fault, knob.name)
+                if isinstance(value, bool):
+                    value = value or getattr(effect, knob.name)
                 if value is not None:
-                    setattr(effect, name, value)
-            effect.reset = effect.reset or fault.reset
-            effect.silent = effect.silent or fault.silent
+                    setattr(effect, knob.name, value)
         return effect
 
 
