@@ -48,23 +48,17 @@ static VOID pop3_put_string(POP3_LINE *line, const CHAR *text)
 
 static VOID pop3_put_decimal(POP3_LINE *line, UINT value)
 {
-    CHAR digits[12];
-    UINT count = 0u;
-    CHAR reversed[12];
-    UINT i;
+    CHAR digits[10]; /* a 32-bit UINT has at most 10 */
+    UINT start = (UINT)sizeof(digits);
 
+    /* Least significant digit last; bounded by the buffer. */
     do
     {
-        reversed[count] = (CHAR)('0' + (value % 10u));
+        start--;
+        digits[start] = (CHAR)('0' + (value % 10u));
         value /= 10u;
-        count++;
-    } while ((value != 0u) && (count < sizeof(reversed)));
-
-    for (i = 0u; i < count; i++)
-    {
-        digits[i] = reversed[count - 1u - i];
-    }
-    pop3_put(line, digits, count);
+    } while ((value != 0u) && (start > 0u));
+    pop3_put(line, digits + start, (ULONG)(sizeof(digits) - start));
 }
 
 /* Length of a NUL-terminated credential, or NX_POP3_PARAM_ERROR when it is
