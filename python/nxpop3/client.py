@@ -3,14 +3,13 @@ and per megabyte of message, never per packet."""
 from __future__ import annotations
 
 import io
-import ipaddress
 import math
-import socket
 import threading
 from collections.abc import Iterator
 from types import TracebackType
 
 from ._binding import ffi, lib
+from .address import ResolveError, resolve
 from .errors import COMMAND_NAMES, BadArgument, Pop3Error, error_for
 from .pool import PacketPool
 from .transport import PosixTransport, ScriptedTransport
@@ -37,17 +36,13 @@ def _credential(value: str, what: str, limit: int) -> bytes:
 
 
 def _address(host: str, port: int) -> ffi.CData:
+    """The first address of ``host`` as the C client's NXD_ADDRESS."""
     if not isinstance(host, str) or not host:
         raise BadArgument(0x21, message="host must be a non-empty str")
-    name = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
-        ip = ipaddress.ip_address(name)
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise Pop3Error(0x21, message=f"cannot resolve {host!r}: {exc}") from None
-        ip = ipaddress.ip_address(infos[0][4][0].split("%")[0])
+        ip = resolve(host, port)[0]
+    except ResolveError as exc:
+        raise Pop3Error(0x21, message=str(exc)) from None
     address = ffi.new("NXD_ADDRESS *")
     if ip.version == 4:
         address.nxd_ip_version = lib.NX_IP_VERSION_V4
