@@ -102,12 +102,12 @@ def test_a_server_thread_error_fails_the_test_at_teardown(pytester, run_inline):
     pytester.makepyfile(
         """
         import poplib
-        from nxpop3.testing.server import Session
+        from nxpop3.testing.session import Pop3Session
 
         def test_broken(pop3_server, monkeypatch):
             def boom(self, args):
                 raise RuntimeError("server bug")
-            monkeypatch.setattr(Session, "_stat", boom)
+            monkeypatch.setattr(Pop3Session, "_stat", boom)
             client = poplib.POP3(*pop3_server.address, timeout=5)
             client.user("alice")
             client.pass_("secret")

@@ -1,9 +1,15 @@
 """Test tools for POP3 clients: a scriptable POP3 server and a pytest plugin.
 
 Pure Python: importing ``nxpop3.testing`` does not load the C extension.
+
+Modules: ``server`` (the listener: :class:`Pop3Server`, per-connection :class:`Session`
+and its transcript), ``session`` (:class:`Pop3Session`, the socket-free POP3 state
+machine), ``faults`` (:class:`Fault` and how faults merge), ``mailstore`` (messages and
+mailboxes), ``dovecot`` (a real Dovecot for tests), ``plugin`` (the pytest plugin).
 """
 from __future__ import annotations
 
+from nxpop3.testing.faults import Fault
 from nxpop3.testing.mailstore import (
     Mailbox,
     Message,
@@ -12,14 +18,8 @@ from nxpop3.testing.mailstore import (
     sample_messages,
     to_crlf,
 )
-from nxpop3.testing.server import (
-    DEFAULT_CAPABILITIES,
-    Fault,
-    Pop3Server,
-    Session,
-    apop_digest,
-    dot_stuff,
-)
+from nxpop3.testing.server import Pop3Server, Session
+from nxpop3.testing.session import DEFAULT_CAPABILITIES, Pop3Session, apop_digest, dot_stuff
 
 __all__ = [
     "DEFAULT_CAPABILITIES",
@@ -28,6 +28,7 @@ __all__ = [
     "Message",
     "MessageSource",
     "Pop3Server",
+    "Pop3Session",
     "Session",
     "apop_digest",
     "dot_stuff",

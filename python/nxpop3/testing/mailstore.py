@@ -14,10 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
-
-if TYPE_CHECKING:
-    from nxpop3.testing.server import Session
+from typing import Union
 
 MessageSource = Union[bytes, bytearray, str, "os.PathLike[str]", "Message"]
 """What a mailbox accepts as one message: bytes or text (line ends converted to CRLF),
@@ -83,7 +80,7 @@ class Mailbox:
         self._lock = threading.Lock()
         self._items: list[Message] = []
         self._counter = 0
-        self._holder: Session | None = None
+        self._holder: object | None = None  # the session that has it locked
         self.add_messages(messages)
 
     # -- contents ---------------------------------------------------------------------
@@ -141,16 +138,18 @@ class Mailbox:
         with self._lock:
             self._items.clear()
 
-    # -- used by the server -------------------------------------------------------------
-    def acquire(self, session: Session) -> list[Message] | None:
-        """Lock the maildrop for ``session``; the snapshot, or None when already locked."""
+    # -- used by the POP3 session -------------------------------------------------------
+    def acquire(self, session: object) -> list[Message] | None:
+        """Lock the maildrop for ``session`` (any object standing for one login: the
+        :class:`~nxpop3.testing.session.Pop3Session`); the snapshot, or None when another
+        session holds the lock."""
         with self._lock:
             if self._holder is not None and self._holder is not session:
                 return None
             self._holder = session
             return list(self._items)
 
-    def release(self, session: Session, deleted: Iterable[Message] = ()) -> int:
+    def release(self, session: object, deleted: Iterable[Message] = ()) -> int:
         """Remove ``deleted`` (by identity) and unlock; the count of messages left."""
         with self._lock:
             gone = {id(m) for m in deleted}

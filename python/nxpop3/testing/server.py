@@ -1,12 +1,13 @@
-"""A scriptable POP3 server (RFC 1939 plus CAPA) for tests, in pure Python.
+"""The scriptable POP3 test server's listener: sockets, threads and transcripts.
 
-Every reply can be bent by a :class:`Fault`: split into segments, delayed, refused with
-``-ERR``, cut short by closing the connection, replaced with raw bytes, or never sent.
-See ``docs/testing.md`` for the guide.
+:class:`Pop3Server` accepts connections on a loopback port and runs one thread per
+connection. Each connection (:class:`Session`) reads command lines, asks its
+socket-free :class:`~nxpop3.testing.session.Pop3Session` for the reply, passes the
+reply through the faults (:mod:`nxpop3.testing.faults`) and sends it, recording every
+byte both ways. See ``docs/testing.md`` for the guide.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import selectors
 import socket
@@ -14,112 +15,62 @@ import struct
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from nxpop3.testing import faults as _faults
+from nxpop3.testing import session as _session
 from nxpop3.testing.mailstore import Mailbox, Message, MessageSource
 
 if TYPE_CHECKING:
     from typing import Self
 
-CRLF = b"\r\n"
+    from nxpop3.testing.faults import Effect, Fault
+    from nxpop3.testing.session import Pop3Session
+
+__all__ = ["MAX_COMMAND_LINE", "Pop3Server", "Session"]
+
 MAX_COMMAND_LINE = 8192
 """Longest command line read (octets, CRLF included) before the server answers -ERR and
 closes; RFC 2449 allows clients 255, this is generous so a test can send longer ones."""
 
-DEFAULT_CAPABILITIES = (
-    "TOP",
-    "UIDL",
-    "USER",
-    "RESP-CODES",
-    "AUTH-RESP-CODE",
-    "PIPELINING",
-    "IMPLEMENTATION nxpop3-testing",
-)
-
+_LINE_TOO_LONG = b"-ERR command line too long\r\n"
+_TOO_MANY_CONNECTIONS = b"-ERR [SYS/TEMP] too many connections\r\n"
 _RECV_SIZE = 65536
 _JOIN_TIMEOUT = 5.0  # seconds close() waits for each server thread
 
-
-@dataclass
-class _Knobs:
-    """The ways a reply can be bent (see :meth:`Pop3Server.fault`)."""
-
-    err: str | None = None
-    raw: bytes | None = None
-    status_line: bytes | None = None
-    split: int | tuple[int, ...] | None = None
-    pause: float | None = None
-    delay: float | None = None
-    close_after: int | None = None
-    reset: bool = False
-    silent: bool = False
+# Public names that lived here before the split: module, new home.
+_MOVED = {
+    "Fault": "nxpop3.testing.faults",
+    "CRLF": "nxpop3.testing.session",
+    "DEFAULT_CAPABILITIES": "nxpop3.testing.session",
+    "apop_digest": "nxpop3.testing.session",
+    "dot_stuff": "nxpop3.testing.session",
+}
 
 
-@dataclass(kw_only=True)
-class Fault(_Knobs):
-    """How to bend the replies to one command. Made by :meth:`Pop3Server.fault`.
-
-    ``command`` is a keyword (``"RETR"``), a keyword with its arguments (``"RETR 3"``),
-    ``"GREETING"`` for the greeting, or ``"*"`` for every reply including the greeting.
-    When several faults match a reply, each knob comes from the most recently added
-    fault that sets it. See :meth:`Pop3Server.fault` for the knobs.
-    """
-
-    command: str
-    times: int | None = None
-    skip: int = 0
-    hits: int = 0
-    """How many replies this fault has bent so far."""
-    _skipped: int = field(default=0, repr=False)
-    _server: Pop3Server | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def active(self) -> bool:
-        """False once the fault has been used ``times`` times or removed."""
-        return self._server is not None and (self.times is None or self.hits < self.times)
-
-    def remove(self) -> None:
-        """Stop applying this fault."""
-        if self._server is not None:
-            self._server._remove_fault(self)
-            self._server = None
-
-    def _matches(self, keyword: str, args: str) -> bool:
-        pattern = self.command
-        if pattern == "*":
-            return True
-        word, _, want = pattern.partition(" ")
-        if word.upper() != keyword:
-            return False
-        return not want or want.split() == args.split()
-
-
-@dataclass
-class _Effect(_Knobs):
-    """The knobs of every fault matching one reply, merged: each from the latest
-    fault that sets it; ``reset`` and ``silent`` when any fault sets them."""
-
-    @classmethod
-    def merge(cls, faults: Sequence[Fault]) -> _Effect:
-        effect = cls()
-        for fault in faults:
-            for knob in fields(_Knobs):
-                value = getattr(fault, knob.name)
-                if isinstance(value, bool):
-                    value = value or getattr(effect, knob.name)
-                if value is not None:
-                    setattr(effect, knob.name, value)
-        return effect
-
-
-class _CloseSession(Exception):
-    """Raised inside a session to end it after the current reply."""
+def __getattr__(name: str) -> Any:
+    """Old imports from this module keep working for one release, with a warning."""
+    home = _MOVED.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"nxpop3.testing.server.{name} moved to {home}.{name} (or import it from "
+        "nxpop3.testing); the old name goes in the next release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    module = _faults if home == _faults.__name__ else _session
+    return getattr(module, name)
 
 
 class Session:
-    """One client connection: its transcript and state. Read-only for tests."""
+    """One client connection: its transcript and state. Read-only for tests.
+
+    The POP3 state is its :attr:`protocol` (a :class:`~nxpop3.testing.session.Pop3Session`);
+    ``timestamp``, ``user``, ``mailbox`` and ``logged_in`` read it.
+    """
 
     def __init__(self, server: Pop3Server, conn: socket.socket, peer: Any) -> None:
         self.server = server
@@ -132,21 +83,34 @@ class Session:
         """Every byte the server sent (or was sending when the connection failed)."""
         self.writes: list[int] = []
         """The size of each ``send`` the server made, in order (see ``split``)."""
-        self.timestamp: str | None = None
-        self.user: str | None = None
-        self.mailbox: Mailbox | None = None
+        self.protocol: Pop3Session = _session.Pop3Session(
+            server.mailboxes,
+            apop=server.apop,
+            timestamp=server.timestamp,
+            greeting=server.greeting,
+            capabilities=server.capabilities,
+        )
         self.closed = threading.Event()
         self._conn = conn
-        self._snapshot: list[Message] = []
-        self._deleted: set[int] = set()  # 0-based indexes into _snapshot
-        self._pending_user: str | None = None
         self._silent = False
 
     @property
-    def logged_in(self) -> bool:
-        return self.mailbox is not None
+    def timestamp(self) -> str | None:
+        """The APOP timestamp of the greeting (None without APOP)."""
+        return self.protocol.timestamp
 
-    # -- I/O --------------------------------------------------------------------------
+    @property
+    def user(self) -> str | None:
+        return self.protocol.user
+
+    @property
+    def mailbox(self) -> Mailbox | None:
+        return self.protocol.mailbox
+
+    @property
+    def logged_in(self) -> bool:
+        return self.protocol.logged_in
+
     def run(self) -> None:
         try:
             self._serve()
@@ -158,9 +122,7 @@ class Session:
             self._finish()
 
     def _serve(self) -> None:
-        try:
-            self._reply("GREETING", "", self._greeting)
-        except _CloseSession:
+        if self._reply("GREETING", "", self.protocol.greet):
             return
         buffer = bytearray()
         stop = self.server._stopping
@@ -168,7 +130,7 @@ class Session:
             newline = buffer.find(b"\n")
             if newline < 0:
                 if len(buffer) >= MAX_COMMAND_LINE:
-                    self._send_plain(b"-ERR command line too long" + CRLF)
+                    self._send_plain(_LINE_TOO_LONG)
                     return
                 chunk = self._conn.recv(_RECV_SIZE)
                 if not chunk:
@@ -181,63 +143,49 @@ class Session:
             line = raw.rstrip(b"\r\n").decode("utf-8", "surrogateescape")
             self.commands.append(line)
             self.server._record_command(line)
-            keyword, _, args = line.partition(" ")
-            keyword = keyword.upper()
             if self._silent:
                 continue
-            try:
-                self._reply(keyword, args, lambda k=keyword, a=args: self._handle(k, a))
-            except _CloseSession:
+            keyword, args = _session.parse_command(line)
+            if self._reply(keyword, args, lambda k=keyword, a=args: self.protocol.execute(k, a)):
                 return
 
     def _finish(self) -> None:
-        if self.mailbox is not None:
-            self.mailbox.release(self)  # no QUIT: nothing is deleted
+        self.protocol.close()  # without QUIT: nothing is deleted
         try:
             self._conn.close()
         except OSError:
             pass
         self.closed.set()
 
-    def _reply(self, keyword: str, args: str, handler: Any) -> None:
-        """Build the reply to one command through the faults, then send it."""
-        effect = _Effect.merge(self.server._take_faults(keyword, args))
+    def _reply(self, keyword: str, args: str, answer: Callable[[], bytes]) -> bool:
+        """Send the reply to one command through the faults; True when the connection
+        ends with it."""
+        effect = self.server._faults.take(keyword, args)
         if effect.silent:
             self._silent = True
-            return
-        end_session = False
-        if effect.err is not None:
-            reply = b"-ERR" + (b" " + effect.err.encode("utf-8") if effect.err else b"") + CRLF
+            return False
+        if effect.err is not None:  # refused: the session never sees the command
+            reply = effect.refusal()
             end_session = keyword in ("QUIT", "GREETING")
         else:
-            try:
-                reply = handler()
-            except _CloseSession as close:
-                reply = close.args[0]
-                end_session = True
-        if effect.status_line is not None:
-            line_end = reply.find(CRLF)
-            rest = reply[line_end + 2 :] if line_end >= 0 else b""
-            status = effect.status_line
-            reply = status + (b"" if status.endswith(b"\n") else CRLF) + rest
-        if effect.raw is not None:
-            reply = effect.raw
+            reply = answer()
+            end_session = self.protocol.ended
+        reply = effect.rewrite(reply)
         if effect.delay:
             self.server._stopping.wait(effect.delay)
         if effect.close_after is not None:
             self._send(reply[: effect.close_after], effect)
             self._abort(effect.reset)
-            raise _CloseSession()
+            return True
         self._send(reply, effect)
         if effect.reset:
             self._abort(True)
-            raise _CloseSession()
-        if end_session:
-            raise _CloseSession()
+            return True
+        return end_session
 
-    def _send(self, data: bytes, effect: _Effect) -> None:
+    def _send(self, data: bytes, effect: Effect) -> None:
         pause = self.server.pause if effect.pause is None else effect.pause
-        for index, segment in enumerate(_segments(data, effect.split)):
+        for index, segment in enumerate(effect.segments(data)):
             if index and pause:  # between segments, not before the first
                 self.server._stopping.wait(pause)
             self._send_plain(segment)
@@ -256,216 +204,6 @@ class Session:
                 self._conn.shutdown(socket.SHUT_WR)
             except OSError:
                 pass
-
-    # -- the protocol -----------------------------------------------------------------
-    def _greeting(self) -> bytes:
-        text = self.server.greeting
-        if self.server.apop:
-            self.timestamp = self.server.timestamp or _make_timestamp()
-            text = f"{text} {self.timestamp}"
-        return b"+OK " + text.encode("utf-8") + CRLF
-
-    def _handle(self, keyword: str, args: str) -> bytes:
-        if keyword == "CAPA":
-            return self._multi(b"+OK capability list follows", self._capabilities())
-        if keyword == "QUIT":
-            return self._quit()
-        if not self.logged_in:
-            handler = {"USER": self._user, "PASS": self._pass, "APOP": self._apop}.get(keyword)
-            if handler is None:
-                if keyword in _TRANSACTION_COMMANDS:
-                    return _err("not logged in")
-                return _err(f"unknown command {keyword[:40]}")
-            return handler(args)
-        method = _TRANSACTION_COMMANDS.get(keyword)
-        if method is None:
-            if keyword in ("USER", "PASS", "APOP"):
-                return _err("already logged in")
-            return _err(f"unknown command {keyword[:40]}")
-        return getattr(self, method)(args)
-
-    def _capabilities(self) -> list[bytes]:
-        caps = self.server.capabilities
-        if caps is None:
-            caps = list(DEFAULT_CAPABILITIES)
-            if self.server.apop:
-                caps.insert(0, "APOP")
-        return [c.encode("utf-8") + CRLF for c in caps]
-
-    def _user(self, args: str) -> bytes:
-        if not args:
-            return _err("USER needs a name")
-        self._pending_user = args
-        return _ok(f"send the password for {args[:40]}")
-
-    def _pass(self, args: str) -> bytes:
-        user, self._pending_user = self._pending_user, None
-        if user is None:
-            return _err("send USER first")
-        box = self.server.mailboxes.get(user)
-        if box is None or box.password != args:
-            return _err("[AUTH] invalid user name or password")
-        return self._login(box)
-
-    def _apop(self, args: str) -> bytes:
-        if not self.server.apop or self.timestamp is None:
-            return _err("APOP not available")
-        user, _, digest = args.rpartition(" ")
-        box = self.server.mailboxes.get(user)
-        if box is None:
-            return _err("[AUTH] invalid user name or digest")
-        expected = apop_digest(self.timestamp, box.password)
-        if digest != expected:
-            return _err("[AUTH] invalid user name or digest")
-        return self._login(box)
-
-    def _login(self, box: Mailbox) -> bytes:
-        snapshot = box.acquire(self)
-        if snapshot is None:
-            return _err("[IN-USE] maildrop already locked")
-        self.mailbox, self.user, self._snapshot = box, box.user, snapshot
-        count, octets = self._totals()
-        return _ok(f"maildrop has {count} messages ({octets} octets)")
-
-    def _totals(self) -> tuple[int, int]:
-        live = [m for i, m in enumerate(self._snapshot) if i not in self._deleted]
-        return len(live), sum(m.size for m in live)
-
-    def _message(self, arg: str) -> tuple[int, Message | None, bytes]:
-        """Resolve a message number: (index, message, error reply if any)."""
-        if not arg.isdigit() or not arg.isascii():
-            return -1, None, _err(f"invalid message number {arg[:40]!r}")
-        number = int(arg)
-        if not 1 <= number <= len(self._snapshot):
-            return -1, None, _err(f"no such message {number}")
-        if number - 1 in self._deleted:
-            return -1, None, _err(f"message {number} already deleted")
-        return number - 1, self._snapshot[number - 1], b""
-
-    def _stat(self, args: str) -> bytes:
-        count, octets = self._totals()
-        return _ok(f"{count} {octets}")
-
-    def _list(self, args: str) -> bytes:
-        return self._listing(args, lambda n, m: f"{n} {m.size}")
-
-    def _uidl(self, args: str) -> bytes:
-        return self._listing(args, lambda n, m: f"{n} {m.uid}")
-
-    def _listing(self, args: str, entry: Any) -> bytes:
-        if args:
-            index, message, error = self._message(args.split()[0])
-            if message is None:
-                return error
-            return _ok(entry(index + 1, message))
-        count, octets = self._totals()
-        lines = [
-            entry(i + 1, m).encode() + CRLF
-            for i, m in enumerate(self._snapshot)
-            if i not in self._deleted
-        ]
-        return self._multi(f"+OK {count} messages ({octets} octets)".encode(), lines)
-
-    def _retr(self, args: str) -> bytes:
-        _, message, error = self._message(args.split()[0] if args else "")
-        if message is None:
-            return error
-        return _body(f"+OK {message.size} octets".encode(), message.data)
-
-    def _top(self, args: str) -> bytes:
-        parts = args.split()
-        if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()):
-            return _err("usage: TOP msg n")
-        _, message, error = self._message(parts[0])
-        if message is None:
-            return error
-        return _body(b"+OK top of message follows", message.top(int(parts[1])))
-
-    def _dele(self, args: str) -> bytes:
-        index, message, error = self._message(args.split()[0] if args else "")
-        if message is None:
-            return error
-        self._deleted.add(index)
-        return _ok(f"message {index + 1} deleted")
-
-    def _rset(self, args: str) -> bytes:
-        self._deleted.clear()
-        count, octets = self._totals()
-        return _ok(f"maildrop has {count} messages ({octets} octets)")
-
-    def _noop(self, args: str) -> bytes:
-        return b"+OK" + CRLF
-
-    def _quit(self) -> bytes:
-        if self.mailbox is None:
-            raise _CloseSession(_ok("nxpop3 test server signing off"))
-        box, self.mailbox = self.mailbox, None
-        left = box.release(self, [self._snapshot[i] for i in self._deleted])
-        raise _CloseSession(_ok(f"nxpop3 test server signing off ({left} messages left)"))
-
-    @staticmethod
-    def _multi(status: bytes, lines: list[bytes]) -> bytes:
-        return _body(status, b"".join(lines))
-
-
-_TRANSACTION_COMMANDS = {
-    "STAT": "_stat",
-    "LIST": "_list",
-    "UIDL": "_uidl",
-    "RETR": "_retr",
-    "TOP": "_top",
-    "DELE": "_dele",
-    "RSET": "_rset",
-    "NOOP": "_noop",
-}
-
-
-def _ok(text: str) -> bytes:
-    return b"+OK " + text.encode("utf-8", "surrogateescape") + CRLF
-
-
-def _err(text: str) -> bytes:
-    return b"-ERR " + text.encode("utf-8", "surrogateescape") + CRLF
-
-
-def dot_stuff(data: bytes) -> bytes:
-    """Prefix every line that starts with ``.`` with another ``.`` (RFC 1939 byte-stuffing)."""
-    stuffed = data.replace(b"\n.", b"\n..")
-    return b"." + stuffed if stuffed.startswith(b".") else stuffed
-
-
-def _body(status: bytes, data: bytes) -> bytes:
-    stuffed = dot_stuff(data)
-    if stuffed and not stuffed.endswith(CRLF):
-        stuffed += CRLF  # the terminator must start a line
-    return status + CRLF + stuffed + b"." + CRLF
-
-
-def _segments(data: bytes, split: int | tuple[int, ...] | None) -> Iterator[bytes]:
-    if split is None or not data:
-        yield data
-        return
-    if isinstance(split, int):
-        for start in range(0, len(data), split):
-            yield data[start : start + split]
-        return
-    start = 0
-    for size in split:
-        if start >= len(data):
-            return
-        yield data[start : start + size]
-        start += size
-    if start < len(data):
-        yield data[start:]
-
-
-def apop_digest(timestamp: str, password: str) -> str:
-    """RFC 1939 APOP digest: MD5 of the timestamp (brackets included) and the secret."""
-    return hashlib.md5((timestamp + password).encode("utf-8")).hexdigest()
-
-
-def _make_timestamp() -> str:
-    return f"<{os.getpid()}.{time.monotonic_ns()}@{socket.gethostname() or 'localhost'}>"
 
 
 class Pop3Server:
@@ -491,7 +229,7 @@ class Pop3Server:
         port: int = 0,
         apop: bool = False,
         timestamp: str | None = None,
-        greeting: str = "nxpop3 test server ready",
+        greeting: str = _session.DEFAULT_GREETING,
         capabilities: Sequence[str] | None = None,
         timeout: float = 10.0,
         pause: float = 0.0,
@@ -521,7 +259,7 @@ class Pop3Server:
         self.errors: list[str] = []
         """Tracebacks of unexpected exceptions in server threads (empty when healthy)."""
         self._lock = threading.Lock()
-        self._faults: list[Fault] = []
+        self._faults = _faults.FaultList()
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
         self._wake_r: socket.socket | None = None
@@ -661,21 +399,10 @@ class Pop3Server:
         - ``times=N`` / ``once=True``: apply N times / once, then become inactive (default:
           always); ``skip=N``: let the first N matching replies through untouched.
         """
-        if once:
-            times = 1
-        if isinstance(status_line, str):
-            status_line = status_line.encode("utf-8")
-        if split is not None:
-            sizes = (split,) if isinstance(split, int) else tuple(split)
-            if not sizes or any(s < 1 for s in sizes):
-                raise ValueError("split sizes must be positive")
-            split = split if isinstance(split, int) else sizes
-        if close_after is not None and close_after < 0:
-            raise ValueError("close_after must be >= 0")
-        made = Fault(
+        made = _faults.Fault(
             command=command,
             err=err,
-            raw=bytes(raw) if raw is not None else None,
+            raw=raw,
             status_line=status_line,
             split=split,
             pause=pause,
@@ -683,42 +410,18 @@ class Pop3Server:
             close_after=close_after,
             reset=reset,
             silent=silent,
-            times=times,
+            times=1 if once else times,
             skip=skip,
         )
-        made._server = self
-        with self._lock:
-            self._faults.append(made)
-        return made
+        return self._faults.add(made)
 
     def clear_faults(self) -> None:
         """Remove every fault."""
-        with self._lock:
-            for fault in self._faults:
-                fault._server = None
-            self._faults.clear()
+        self._faults.clear()
 
     @property
     def faults(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
-
-    def _remove_fault(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults = [f for f in self._faults if f is not fault]
-
-    def _take_faults(self, keyword: str, args: str) -> list[Fault]:
-        taken = []
-        with self._lock:
-            for fault in self._faults:
-                if not fault.active or not fault._matches(keyword, args):
-                    continue
-                if fault._skipped < fault.skip:
-                    fault._skipped += 1
-                    continue
-                fault.hits += 1
-                taken.append(fault)
-        return taken
+        return list(self._faults)
 
     # -- helpers for tests ---------------------------------------------------------------------
     def client_kwargs(self, **overrides: Any) -> dict[str, Any]:
@@ -795,7 +498,7 @@ class Pop3Server:
             busy = len(self._threads) >= self.max_connections
         if busy:
             try:
-                conn.sendall(b"-ERR [SYS/TEMP] too many connections" + CRLF)
+                conn.sendall(_TOO_MANY_CONNECTIONS)
             except OSError:
                 pass
             conn.close()

@@ -1,0 +1,185 @@
+"""What a fault of the test server is: its knobs, which replies it bends, how faults merge.
+
+A :class:`Fault` is made by :meth:`nxpop3.testing.Pop3Server.fault` and kept in the
+server's :class:`FaultList`. For each reply the listener takes the matching faults and
+merges them into one :class:`Effect`. The effect rewrites the reply's bytes (``err``,
+``status_line``, ``raw``: :meth:`Effect.refusal`, :meth:`Effect.rewrite`) and tells the
+listener how to put it on the wire (``split``, ``pause``, ``delay``, ``close_after``,
+``reset``, ``silent``).
+
+A new knob is a field of :class:`Knobs` (checked in ``__post_init__``), a parameter of
+``Pop3Server.fault``, and the code that acts on it: here when it changes the bytes, in
+``nxpop3.testing.server.Session`` when it changes how they are sent.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, fields
+
+__all__ = ["Effect", "Fault", "FaultList", "Knobs"]
+
+
+@dataclass
+class Knobs:
+    """The ways a reply can be bent (see :meth:`nxpop3.testing.Pop3Server.fault`)."""
+
+    err: str | None = None
+    raw: bytes | None = None
+    status_line: bytes | None = None
+    split: int | tuple[int, ...] | None = None
+    pause: float | None = None
+    delay: float | None = None
+    close_after: int | None = None
+    reset: bool = False
+    silent: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.status_line, str):
+            self.status_line = self.status_line.encode("utf-8")
+        if self.raw is not None:
+            self.raw = bytes(self.raw)
+        if self.split is not None:
+            sizes = (self.split,) if isinstance(self.split, int) else tuple(self.split)
+            if not sizes or any(s < 1 for s in sizes):
+                raise ValueError("split sizes must be positive")
+            if not isinstance(self.split, int):
+                self.split = sizes
+        if self.close_after is not None and self.close_after < 0:
+            raise ValueError("close_after must be >= 0")
+
+
+@dataclass(kw_only=True)
+class Fault(Knobs):
+    """How to bend the replies to one command. Made by :meth:`Pop3Server.fault`.
+
+    ``command`` is a keyword (``"RETR"``), a keyword with its arguments (``"RETR 3"``),
+    ``"GREETING"`` for the greeting, or ``"*"`` for every reply including the greeting.
+    When several faults match a reply, each knob comes from the most recently added
+    fault that sets it. See :meth:`Pop3Server.fault` for the knobs.
+    """
+
+    command: str
+    times: int | None = None
+    skip: int = 0
+    hits: int = 0
+    """How many replies this fault has bent so far."""
+    _skipped: int = field(default=0, repr=False)
+    _owner: FaultList | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def active(self) -> bool:
+        """False once the fault has been used ``times`` times or removed."""
+        return self._owner is not None and (self.times is None or self.hits < self.times)
+
+    def remove(self) -> None:
+        """Stop applying this fault."""
+        if self._owner is not None:
+            self._owner.remove(self)
+
+    def matches(self, keyword: str, args: str) -> bool:
+        """True when this fault is about the reply to ``keyword args``."""
+        pattern = self.command
+        if pattern == "*":
+            return True
+        word, _, want = pattern.partition(" ")
+        if word.upper() != keyword:
+            return False
+        return not want or want.split() == args.split()
+
+
+@dataclass
+class Effect(Knobs):
+    """The knobs of every fault matching one reply, merged: each from the latest
+    fault that sets it; ``reset`` and ``silent`` when any fault sets them."""
+
+    @classmethod
+    def merge(cls, faults: Sequence[Fault]) -> Effect:
+        effect = cls()
+        for fault in faults:
+            for knob in fields(Knobs):
+                value = getattr(fault, knob.name)
+                if isinstance(value, bool):
+                    value = value or getattr(effect, knob.name)
+                if value is not None:
+                    setattr(effect, knob.name, value)
+        return effect
+
+    def refusal(self) -> bytes:
+        """The ``-ERR`` line sent instead of carrying out the command (``err`` is set)."""
+        text = self.err or ""
+        return b"-ERR" + (b" " + text.encode("utf-8") if text else b"") + b"\r\n"
+
+    def rewrite(self, reply: bytes) -> bytes:
+        """The reply with ``status_line`` and ``raw`` applied."""
+        if self.status_line is not None:
+            line_end = reply.find(b"\r\n")
+            rest = reply[line_end + 2 :] if line_end >= 0 else b""
+            status = self.status_line
+            reply = status + (b"" if status.endswith(b"\n") else b"\r\n") + rest
+        if self.raw is not None:
+            reply = self.raw
+        return reply
+
+    def segments(self, data: bytes) -> Iterator[bytes]:
+        """``data`` cut as ``split`` says: one ``send`` per segment."""
+        split = self.split
+        if split is None or not data:
+            yield data
+            return
+        if isinstance(split, int):
+            for start in range(0, len(data), split):
+                yield data[start : start + split]
+            return
+        start = 0
+        for size in split:
+            if start >= len(data):
+                return
+            yield data[start : start + size]
+            start += size
+        if start < len(data):
+            yield data[start:]
+
+
+class FaultList:
+    """The faults of one server, in the order they were added. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> Fault:
+        """Start applying ``fault``; returns it."""
+        with self._lock:
+            fault._owner = self
+            self._faults.append(fault)
+        return fault
+
+    def remove(self, fault: Fault) -> None:
+        with self._lock:
+            fault._owner = None
+            self._faults = [f for f in self._faults if f is not fault]
+
+    def clear(self) -> None:
+        with self._lock:
+            for fault in self._faults:
+                fault._owner = None
+            self._faults.clear()
+
+    def __iter__(self) -> Iterator[Fault]:
+        with self._lock:
+            return iter(list(self._faults))
+
+    def take(self, keyword: str, args: str) -> Effect:
+        """The merged effect of the faults that bend this reply; counts their hits."""
+        taken = []
+        with self._lock:
+            for fault in self._faults:
+                if not fault.active or not fault.matches(keyword, args):
+                    continue
+                if fault._skipped < fault.skip:
+                    fault._skipped += 1
+                    continue
+                fault.hits += 1
+                taken.append(fault)
+        return Effect.merge(taken)

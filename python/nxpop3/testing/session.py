@@ -1,0 +1,351 @@
+"""One POP3 session without a socket: command lines in, reply bytes out (RFC 1939 plus CAPA).
+
+:class:`Pop3Session` holds the state machine (AUTHORIZATION, TRANSACTION, UPDATE) over
+the server's mailboxes and decides every reply. It never reads or writes a socket and
+knows nothing of faults: :class:`nxpop3.testing.Pop3Server` runs one per connection and
+bends what it answers on the way out.
+
+>>> from nxpop3.testing.mailstore import Mailbox
+>>> session = Pop3Session({"alice": Mailbox("alice", "secret", [b"hi"])})
+>>> session.handle("USER alice")
+b'+OK send the password for alice\\r\\n'
+>>> session.handle("PASS secret")
+b'+OK maildrop has 1 messages (4 octets)\\r\\n'
+>>> session.state
+<State.TRANSACTION: 'TRANSACTION'>
+
+A new command is one method ``_name(self, args) -> bytes`` and one row of
+:attr:`Pop3Session.COMMANDS` saying in which states it is allowed.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from nxpop3.testing.mailstore import Mailbox, Message
+
+__all__ = [
+    "CRLF",
+    "DEFAULT_CAPABILITIES",
+    "Command",
+    "Pop3Session",
+    "State",
+    "apop_digest",
+    "dot_stuff",
+    "parse_command",
+]
+
+CRLF = b"\r\n"
+
+DEFAULT_CAPABILITIES = (
+    "TOP",
+    "UIDL",
+    "USER",
+    "RESP-CODES",
+    "AUTH-RESP-CODE",
+    "PIPELINING",
+    "IMPLEMENTATION nxpop3-testing",
+)
+"""What ``CAPA`` lists by default (``APOP`` is added first when APOP is on)."""
+
+DEFAULT_GREETING = "nxpop3 test server ready"
+
+
+class State(enum.Enum):
+    """The RFC 1939 session states."""
+
+    AUTHORIZATION = "AUTHORIZATION"
+    TRANSACTION = "TRANSACTION"
+    UPDATE = "UPDATE"
+    """Entered by ``QUIT`` (from either state here): the session is over."""
+
+
+AUTHORIZATION = frozenset({State.AUTHORIZATION})
+TRANSACTION = frozenset({State.TRANSACTION})
+BOTH = AUTHORIZATION | TRANSACTION
+
+_WRONG_STATE = {
+    State.AUTHORIZATION: "not logged in",
+    State.TRANSACTION: "already logged in",
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    """One row of the command table: the method that answers it, the states allowing it."""
+
+    method: str
+    states: frozenset[State]
+
+
+def parse_command(line: str | bytes) -> tuple[str, str]:
+    """``(KEYWORD, args)`` of one command line: the keyword upper-cased, the line end
+    (CRLF or a bare LF) removed. Bytes are decoded as UTF-8, undecodable bytes kept."""
+    if isinstance(line, (bytes, bytearray)):
+        line = bytes(line).decode("utf-8", "surrogateescape")
+    keyword, _, args = line.rstrip("\r\n").partition(" ")
+    return keyword.upper(), args
+
+
+class Pop3Session:
+    """The POP3 state machine of one connection, over a set of mailboxes.
+
+    Args:
+        mailboxes: user name to :class:`Mailbox`; read at login, so mailboxes added to the
+            mapping later can log in.
+        apop: put a timestamp in the greeting and accept ``APOP``.
+        timestamp: the APOP timestamp (``<...>``); a new one per session when None.
+        greeting: the text of the ``+OK`` greeting.
+        capabilities: the ``CAPA`` lines; :data:`DEFAULT_CAPABILITIES` (plus ``APOP``) when
+            None.
+
+    Call :meth:`greet` once for the greeting, then :meth:`handle` for each command line.
+    After ``QUIT`` the state is UPDATE (:attr:`ended`) and the connection should close
+    once the reply is sent; a connection that ends without it calls :meth:`close`.
+    """
+
+    COMMANDS: ClassVar[Mapping[str, Command]] = {
+        "CAPA": Command("_capa", BOTH),
+        "QUIT": Command("_quit", BOTH),
+        "USER": Command("_user", AUTHORIZATION),
+        "PASS": Command("_pass", AUTHORIZATION),
+        "APOP": Command("_apop", AUTHORIZATION),
+        "STAT": Command("_stat", TRANSACTION),
+        "LIST": Command("_list", TRANSACTION),
+        "UIDL": Command("_uidl", TRANSACTION),
+        "RETR": Command("_retr", TRANSACTION),
+        "TOP": Command("_top", TRANSACTION),
+        "DELE": Command("_dele", TRANSACTION),
+        "RSET": Command("_rset", TRANSACTION),
+        "NOOP": Command("_noop", TRANSACTION),
+    }
+    """Keyword to :class:`Command`: the only place that lists what the session speaks."""
+
+    def __init__(
+        self,
+        mailboxes: Mapping[str, Mailbox],
+        *,
+        apop: bool = False,
+        timestamp: str | None = None,
+        greeting: str = DEFAULT_GREETING,
+        capabilities: Sequence[str] | None = None,
+    ) -> None:
+        self.mailboxes = mailboxes
+        self.apop = apop
+        self.greeting = greeting
+        self.capabilities = None if capabilities is None else list(capabilities)
+        self.state = State.AUTHORIZATION
+        self.timestamp: str | None = None
+        """The APOP timestamp of the greeting, once sent (None without APOP)."""
+        self.user: str | None = None
+        self.mailbox: Mailbox | None = None
+        """The locked maildrop while in TRANSACTION."""
+        self._fixed_timestamp = timestamp
+        self._snapshot: list[Message] = []
+        self._deleted: set[int] = set()  # 0-based indexes into _snapshot
+        self._pending_user: str | None = None
+
+    @property
+    def logged_in(self) -> bool:
+        return self.mailbox is not None
+
+    @property
+    def ended(self) -> bool:
+        """True once ``QUIT`` was answered: the connection should close."""
+        return self.state is State.UPDATE
+
+    # -- the entry points -----------------------------------------------------------------
+    def greet(self) -> bytes:
+        """The greeting line; with APOP it holds this session's timestamp."""
+        text = self.greeting
+        if self.apop:
+            self.timestamp = self._fixed_timestamp or _make_timestamp()
+            text = f"{text} {self.timestamp}"
+        return b"+OK " + text.encode("utf-8") + CRLF
+
+    def handle(self, line: str | bytes) -> bytes:
+        """The reply to one command line (its line end optional)."""
+        keyword, args = parse_command(line)
+        return self.execute(keyword, args)
+
+    def execute(self, keyword: str, args: str) -> bytes:
+        """The reply to ``keyword`` (upper case) with its argument text."""
+        if self.ended:
+            raise RuntimeError("the session has ended (QUIT was answered)")
+        command = self.COMMANDS.get(keyword)
+        if command is None:
+            return _err(f"unknown command {keyword[:40]}")
+        if self.state not in command.states:
+            return _err(_WRONG_STATE[self.state])
+        handler: Callable[[str], bytes] = getattr(self, command.method)
+        return handler(args)
+
+    def close(self) -> None:
+        """The connection ended without ``QUIT``: unlock the maildrop, delete nothing."""
+        if self.mailbox is not None:
+            self.mailbox.release(self)
+            self.mailbox = None
+        self.state = State.UPDATE
+
+    # -- AUTHORIZATION --------------------------------------------------------------------
+    def _user(self, args: str) -> bytes:
+        if not args:
+            return _err("USER needs a name")
+        self._pending_user = args
+        return _ok(f"send the password for {args[:40]}")
+
+    def _pass(self, args: str) -> bytes:
+        user, self._pending_user = self._pending_user, None
+        if user is None:
+            return _err("send USER first")
+        box = self.mailboxes.get(user)
+        if box is None or box.password != args:
+            return _err("[AUTH] invalid user name or password")
+        return self._login(box)
+
+    def _apop(self, args: str) -> bytes:
+        if not self.apop or self.timestamp is None:
+            return _err("APOP not available")
+        user, _, digest = args.rpartition(" ")
+        box = self.mailboxes.get(user)
+        if box is None:
+            return _err("[AUTH] invalid user name or digest")
+        if digest != apop_digest(self.timestamp, box.password):
+            return _err("[AUTH] invalid user name or digest")
+        return self._login(box)
+
+    def _login(self, box: Mailbox) -> bytes:
+        snapshot = box.acquire(self)
+        if snapshot is None:
+            return _err("[IN-USE] maildrop already locked")
+        self.mailbox, self.user, self._snapshot = box, box.user, snapshot
+        self.state = State.TRANSACTION
+        count, octets = self._totals()
+        return _ok(f"maildrop has {count} messages ({octets} octets)")
+
+    # -- either state ---------------------------------------------------------------------
+    def _capa(self, args: str) -> bytes:
+        caps = self.capabilities
+        if caps is None:
+            caps = list(DEFAULT_CAPABILITIES)
+            if self.apop:
+                caps.insert(0, "APOP")
+        return _multi(b"+OK capability list follows", [c.encode("utf-8") + CRLF for c in caps])
+
+    def _quit(self, args: str) -> bytes:
+        self.state = State.UPDATE
+        if self.mailbox is None:
+            return _ok("nxpop3 test server signing off")
+        box, self.mailbox = self.mailbox, None
+        left = box.release(self, [self._snapshot[i] for i in self._deleted])
+        return _ok(f"nxpop3 test server signing off ({left} messages left)")
+
+    # -- TRANSACTION ----------------------------------------------------------------------
+    def _totals(self) -> tuple[int, int]:
+        live = [m for i, m in enumerate(self._snapshot) if i not in self._deleted]
+        return len(live), sum(m.size for m in live)
+
+    def _message(self, arg: str) -> tuple[int, Message | None, bytes]:
+        """Resolve a message number: (index, message, error reply if any)."""
+        if not arg.isdigit() or not arg.isascii():
+            return -1, None, _err(f"invalid message number {arg[:40]!r}")
+        number = int(arg)
+        if not 1 <= number <= len(self._snapshot):
+            return -1, None, _err(f"no such message {number}")
+        if number - 1 in self._deleted:
+            return -1, None, _err(f"message {number} already deleted")
+        return number - 1, self._snapshot[number - 1], b""
+
+    def _stat(self, args: str) -> bytes:
+        count, octets = self._totals()
+        return _ok(f"{count} {octets}")
+
+    def _list(self, args: str) -> bytes:
+        return self._listing(args, lambda n, m: f"{n} {m.size}")
+
+    def _uidl(self, args: str) -> bytes:
+        return self._listing(args, lambda n, m: f"{n} {m.uid}")
+
+    def _listing(self, args: str, entry: Callable[[int, Message], str]) -> bytes:
+        if args:
+            index, message, error = self._message(args.split()[0])
+            if message is None:
+                return error
+            return _ok(entry(index + 1, message))
+        count, octets = self._totals()
+        lines = [
+            entry(i + 1, m).encode() + CRLF
+            for i, m in enumerate(self._snapshot)
+            if i not in self._deleted
+        ]
+        return _multi(f"+OK {count} messages ({octets} octets)".encode(), lines)
+
+    def _retr(self, args: str) -> bytes:
+        _, message, error = self._message(args.split()[0] if args else "")
+        if message is None:
+            return error
+        return _body(f"+OK {message.size} octets".encode(), message.data)
+
+    def _top(self, args: str) -> bytes:
+        parts = args.split()
+        if len(parts) != 2 or not (parts[1].isascii() and parts[1].isdigit()):
+            return _err("usage: TOP msg n")
+        _, message, error = self._message(parts[0])
+        if message is None:
+            return error
+        return _body(b"+OK top of message follows", message.top(int(parts[1])))
+
+    def _dele(self, args: str) -> bytes:
+        index, message, error = self._message(args.split()[0] if args else "")
+        if message is None:
+            return error
+        self._deleted.add(index)
+        return _ok(f"message {index + 1} deleted")
+
+    def _rset(self, args: str) -> bytes:
+        self._deleted.clear()
+        count, octets = self._totals()
+        return _ok(f"maildrop has {count} messages ({octets} octets)")
+
+    def _noop(self, args: str) -> bytes:
+        return b"+OK" + CRLF
+
+
+def _ok(text: str) -> bytes:
+    return b"+OK " + text.encode("utf-8", "surrogateescape") + CRLF
+
+
+def _err(text: str) -> bytes:
+    return b"-ERR " + text.encode("utf-8", "surrogateescape") + CRLF
+
+
+def dot_stuff(data: bytes) -> bytes:
+    """Prefix every line that starts with ``.`` with another ``.`` (RFC 1939 byte-stuffing)."""
+    stuffed = data.replace(b"\n.", b"\n..")
+    return b"." + stuffed if stuffed.startswith(b".") else stuffed
+
+
+def _body(status: bytes, data: bytes) -> bytes:
+    stuffed = dot_stuff(data)
+    if stuffed and not stuffed.endswith(CRLF):
+        stuffed += CRLF  # the terminator must start a line
+    return status + CRLF + stuffed + b"." + CRLF
+
+
+def _multi(status: bytes, lines: list[bytes]) -> bytes:
+    return _body(status, b"".join(lines))
+
+
+def apop_digest(timestamp: str, password: str) -> str:
+    """RFC 1939 APOP digest: MD5 of the timestamp (brackets included) and the secret."""
+    return hashlib.md5((timestamp + password).encode("utf-8")).hexdigest()
+
+
+def _make_timestamp() -> str:
+    return f"<{os.getpid()}.{time.monotonic_ns()}@{socket.gethostname() or 'localhost'}>"
