@@ -1,11 +1,18 @@
-"""Write the C source of the cffi extension ``nxpop3._binding`` (API mode).
+"""Write the build-time sources the C headers determine.
 
-Usage: generate.py CDEF_HEADER INCLUDE_DIR... OUTPUT_C. Run by CMake at build time.
+Usage, run by CMake at build time:
+  generate.py CDEF_HEADER INCLUDE_DIR... OUTPUT_C
+      the C source of the cffi extension ``nxpop3._binding`` (API mode);
+  generate.py --constants [-DNAME=VALUE...] INCLUDE_DIR... OUTPUT_PY
+      ``nxpop3/_header_constants.py``: every integer ``NX_*`` constant with its
+      value (the ``-D`` of the build applied), for ``nxpop3.codes``.
 
 The declarations cffi needs come from two places: ``nxpop3_cdef.h`` holds what
 only a person can say (the types, which struct fields Python reads, the Python
 callbacks); the integer constants and the function prototypes are read from the
 C headers themselves, so a service added in C is bound without restating it.
+The constants are read by ``nxpop3/_header_scan.py``, the package's one parser of
+them (``nxpop3.codes`` uses it too when run from a checkout that was never built).
 """
 from __future__ import annotations
 
@@ -13,36 +20,12 @@ import re
 import sys
 from pathlib import Path
 
-import cffi
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from nxpop3 import _header_scan  # noqa: E402  (the checkout's, not an installed one)
 
-# The headers bound, in include order.
-HEADERS = [
-    "nx_api.h",
-    "nx_transport.h",
-    "nx_pop3_config.h",
-    "nxd_pop3_client.h",
-    "nx_md5.h",
-    "nx_pop3_reply.h",
-    "nx_pop3_body.h",
-    "nx_transport_posix.h",
-    "nx_transport_scripted.h",
-]
-
-_DEFINE = re.compile(r"^#define\s+(NX_\w+)[ \t]+(\S.*)$", re.M)
 _PROTOTYPE = re.compile(r"^(UINT|VOID|ULONG|INT|LONG)[ \t]+(\w+)\(([^;]*?)\);", re.M | re.S)
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _PUBLIC = re.compile(r"^#define\s+(nxd?_pop3_client_\w+)\s+(_nxd?_pop3_client_\w+)\s*$", re.M)
-
-
-def _constants(text: str) -> list[str]:
-    """``#define NAME ...`` for each integer constant (not the macros taking
-    arguments, pointers or sizeof-based sizes)."""
-    out = []
-    for name, value in _DEFINE.findall(text):
-        if name.endswith("_H") or any(t in value for t in ("VOID", "*", "sizeof", "\\", '"')):
-            continue
-        out.append(f"#define {name} ...")
-    return out
 
 
 def _prototypes(text: str) -> list[str]:
@@ -63,26 +46,53 @@ def _prototypes(text: str) -> list[str]:
 
 def cdef_text(cdef_path: Path, include_dirs: list[Path]) -> str:
     parts = [cdef_path.read_text(encoding="utf-8")]
+    parts.append("/* Integer constants of the headers. */\n" + "\n".join(
+        f"#define {name} ..." for name in _header_scan.bindable_names(include_dirs)))
     seen: set[str] = set()
-    for header in HEADERS:
+    for header in _header_scan.HEADERS:
         path = next((d / header for d in include_dirs if (d / header).exists()), None)
         if path is None:
             raise SystemExit(f"generate.py: {header} not found in {include_dirs}")
         text = _COMMENT.sub(" ", path.read_text(encoding="utf-8"))
-        lines = [line for line in _constants(text) + _prototypes(text) if line not in seen]
+        lines = [line for line in _prototypes(text) if line not in seen]
         seen.update(lines)
-        parts.append(f"/* From {header}. */\n" + "\n".join(lines))
+        parts.append(f"/* Functions of {header}. */\n" + "\n".join(lines))
     return "\n\n".join(parts) + "\n"
 
 
-def main(argv: list[str]) -> int:
-    cdef_path, include_dirs, output = Path(argv[1]), [Path(a) for a in argv[2:-1]], Path(argv[-1])
+def write_binding(argv: list[str]) -> None:
+    import cffi
+
+    cdef_path, include_dirs, output = Path(argv[0]), [Path(a) for a in argv[1:-1]], Path(argv[-1])
     ffi = cffi.FFI()
     ffi.cdef(cdef_text(cdef_path, include_dirs))
     ffi.set_source("nxpop3._binding",
-                   "\n".join(f'#include "{header}"' for header in HEADERS) + "\n")
+                   "\n".join(f'#include "{header}"' for header in _header_scan.HEADERS) + "\n")
     output.parent.mkdir(parents=True, exist_ok=True)
     ffi.emit_c_code(str(output))
+
+
+def write_constants(argv: list[str]) -> None:
+    defines: dict[str, str] = {}
+    paths: list[str] = []
+    for arg in argv:
+        if arg.startswith("-D"):
+            name, _, value = arg[2:].partition("=")
+            defines[name] = value or "1"
+        elif arg:
+            paths.append(arg)
+    include_dirs, output = [Path(p) for p in paths[:-1]], Path(paths[-1])
+    text = _header_scan.render(_header_scan.scan(include_dirs, defines))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if not output.exists() or output.read_text(encoding="utf-8") != text:
+        output.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:2] == ["--constants"]:
+        write_constants(argv[2:])
+    else:
+        write_binding(argv[1:])
     return 0
 
 

@@ -22,6 +22,7 @@ _LAZY = {
     "Pop3Timeout": ("nxpop3.errors", "Pop3Timeout"),
     "ConnectionClosed": ("nxpop3.errors", "ConnectionClosed"),
     "BadArgument": ("nxpop3.errors", "BadArgument"),
+    "InvalidState": ("nxpop3.errors", "InvalidState"),
     "status_name": ("nxpop3.errors", "status_name"),
 }
 

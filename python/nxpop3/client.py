@@ -8,16 +8,22 @@ import threading
 from collections.abc import Iterator
 from types import TracebackType
 
+from . import codes
 from ._binding import ffi, lib
 from .address import ResolveError, resolve
-from .errors import COMMAND_NAMES, BadArgument, Pop3Error, error_for
+from .errors import _PROTOCOL, BadArgument, InvalidState, Pop3Error, error_for
 from .pool import PacketPool
 from .transport import PosixTransport, ScriptedTransport
 
 Transport = PosixTransport | ScriptedTransport
 
 # Statuses that come from an exchange with the server (a command was sent).
-_EXCHANGE_STATUSES = frozenset({0x01, 0x38, 0x39, 0xB4, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD})
+_EXCHANGE_STATUSES = frozenset({
+    codes.NX_NO_PACKET, codes.NX_NOT_CONNECTED, codes.NX_WINDOW_OVERFLOW,
+    codes.NX_POP3_SERVER_ERROR_STATUS, *_PROTOCOL,
+})
+# Statuses whose error carries the server's last reply text.
+_REPLY_STATUSES = frozenset({codes.NX_POP3_SERVER_ERROR_STATUS, *_PROTOCOL})
 
 _STREAM_CHUNK = 1 << 16
 # Bytes retr() copies per C call, into a buffer the client reuses.
@@ -26,23 +32,23 @@ _RETR_CHUNK = 1 << 20
 
 def _credential(value: str, what: str, limit: int) -> bytes:
     if not isinstance(value, str):
-        raise BadArgument(0xB1, message=f"{what} must be a str")
+        raise BadArgument(codes.NX_POP3_PARAM_ERROR, message=f"{what} must be a str")
     data = value.encode("utf-8")
     if any(c in data for c in (b"\r", b"\n", b"\0")):
-        raise BadArgument(0xB1, message=f"{what} holds CR, LF or NUL")
+        raise BadArgument(codes.NX_POP3_PARAM_ERROR, message=f"{what} holds CR, LF or NUL")
     if len(data) > limit:
-        raise BadArgument(0xB1, message=f"{what} is longer than {limit} bytes")
+        raise BadArgument(codes.NX_POP3_PARAM_ERROR, message=f"{what} is longer than {limit} bytes")
     return data
 
 
 def _address(host: str, port: int) -> ffi.CData:
     """The first address of ``host`` as the C client's NXD_ADDRESS."""
     if not isinstance(host, str) or not host:
-        raise BadArgument(0x21, message="host must be a non-empty str")
+        raise BadArgument(codes.NX_IP_ADDRESS_ERROR, message="host must be a non-empty str")
     try:
         ip = resolve(host, port)[0]
     except ResolveError as exc:
-        raise Pop3Error(0x21, message=str(exc)) from None
+        raise Pop3Error(codes.NX_IP_ADDRESS_ERROR, message=str(exc)) from None
     address = ffi.new("NXD_ADDRESS *")
     if ip.version == 4:
         address.nxd_ip_version = lib.NX_IP_VERSION_V4
@@ -57,11 +63,11 @@ def _address(host: str, port: int) -> ffi.CData:
 
 def _index(n: int) -> int:
     if not isinstance(n, int) or isinstance(n, bool):
-        raise BadArgument(0xB8, message="message numbers are int")
+        raise BadArgument(codes.NX_POP3_CLIENT_INVALID_INDEX, message="message numbers are int")
     if n < 1:
-        raise BadArgument(0xB8, message="message numbers start at 1")
+        raise BadArgument(codes.NX_POP3_CLIENT_INVALID_INDEX, message="message numbers start at 1")
     if n > 0xFFFFFFFF:
-        raise BadArgument(0xB2, message="message number out of range")
+        raise BadArgument(codes.NX_POP3_INVALID_MAIL_ITEM, message="message number out of range")
     return n
 
 
@@ -78,9 +84,10 @@ class Client:
                  apop: bool = False, timeout: float = 10.0, pool: PacketPool | None = None,
                  transport: Transport | None = None) -> None:
         if not isinstance(port, int) or not 1 <= port <= 0xFFFF:
-            raise BadArgument(0xB1, message="port must be 1..65535")
+            raise BadArgument(codes.NX_POP3_PARAM_ERROR, message="port must be 1..65535")
         if not isinstance(timeout, (int, float)) or not 0 < timeout <= 86400:
-            raise BadArgument(0x0A, message="timeout must be > 0 and at most a day (seconds)")
+            raise BadArgument(codes.NX_OPTION_ERROR,
+                              message="timeout must be > 0 and at most a day (seconds)")
         name = _credential(user, "user", int(lib.NX_POP3_MAX_USERNAME))
         secret = _credential(password, "password", int(lib.NX_POP3_MAX_PASSWORD))
         address = _address(host, port)
@@ -125,8 +132,8 @@ class Client:
         command = None
         reply = None
         if status in _EXCHANGE_STATUSES:
-            command = COMMAND_NAMES.get(int(self._client.nx_pop3_client_last_command))
-        if status == lib.NX_POP3_SERVER_ERROR_STATUS or 0xB9 <= status <= 0xBD:
+            command = codes.COMMAND_NAMES.get(int(self._client.nx_pop3_client_last_command))
+        if status in _REPLY_STATUSES:
             text = ffi.string(self._client.nx_pop3_client_reply_text)
             reply = text.decode("utf-8", "replace") or None
         return error_for(status, reply=reply, command=command, message=message)
@@ -136,10 +143,15 @@ class Client:
             raise self._error(status, message)
 
     def _session(self) -> None:
+        """Raises InvalidState when no command may go out now (nothing is sent)."""
         if not self._created:
-            raise error_for(0x38, message="the client is closed")
+            raise InvalidState(codes.NX_NOT_CONNECTED, message="the client is closed")
         if self._downloading:
-            raise error_for(0xB7, message="a message is being streamed; finish or close it")
+            raise InvalidState(codes.NX_POP3_CLIENT_INVALID_STATE,
+                               message="a message is being streamed; finish or close it")
+        if int(self._client.nx_pop3_client_state) == codes.NX_POP3_STATE_CLOSED:
+            raise InvalidState(codes.NX_NOT_CONNECTED,
+                               message="the connection ended with an earlier error")
 
     # Information.
     @property
@@ -200,11 +212,11 @@ class Client:
         """Message ``n`` as an iterator of chunks, in constant memory.
 
         RETR is sent now. Until the iterator is exhausted or closed, other
-        commands raise ``BadArgument`` (NX_POP3_CLIENT_INVALID_STATE); closing
+        commands raise ``InvalidState`` (NX_POP3_CLIENT_INVALID_STATE); closing
         it early reads the rest of the message and drops it.
         """
         if not isinstance(chunk_size, int) or not 1 <= chunk_size <= (1 << 30):
-            raise BadArgument(0x09, message="chunk_size must be 1..2**30")
+            raise BadArgument(codes.NX_SIZE_ERROR, message="chunk_size must be 1..2**30")
         with self._lock:
             self._session()
             self._start(n)
@@ -232,7 +244,12 @@ class Client:
     def quit(self) -> None:
         """QUIT: the server applies the deletions; the connection then closes."""
         with self._lock:
-            self._session()
+            try:
+                self._session()
+            except InvalidState:
+                if self._created and not self._downloading:
+                    self._close_locked()  # the connection had ended already: free the client
+                raise
             try:
                 self._check(lib.nx_pop3_client_quit(self._client))
             finally:

@@ -5,64 +5,15 @@ the command keyword and the server's reply only.
 """
 from __future__ import annotations
 
-# NetX status values (csrc/include/nx_api.h, nxd_pop3_client.h), by name.
-STATUS_NAMES: dict[int, str] = {
-    0x00: "NX_SUCCESS",
-    0x01: "NX_NO_PACKET",
-    0x06: "NX_POOL_ERROR",
-    0x07: "NX_PTR_ERROR",
-    0x08: "NX_WAIT_ERROR",
-    0x09: "NX_SIZE_ERROR",
-    0x0A: "NX_OPTION_ERROR",
-    0x11: "NX_CALLER_ERROR",
-    0x12: "NX_INVALID_PACKET",
-    0x14: "NX_NOT_ENABLED",
-    0x15: "NX_ALREADY_ENABLED",
-    0x1A: "NX_WAIT_ABORTED",
-    0x21: "NX_IP_ADDRESS_ERROR",
-    0x22: "NX_ALREADY_BOUND",
-    0x23: "NX_PORT_UNAVAILABLE",
-    0x24: "NX_NOT_BOUND",
-    0x27: "NX_NOT_CREATED",
-    0x28: "NX_SOCKETS_BOUND",
-    0x35: "NX_NOT_CLOSED",
-    0x37: "NX_IN_PROGRESS",
-    0x38: "NX_NOT_CONNECTED",
-    0x39: "NX_WINDOW_OVERFLOW",
-    0x41: "NX_DISCONNECT_FAILED",
-    0x42: "NX_STILL_BOUND",
-    0x45: "NX_NO_FREE_PORTS",
-    0x46: "NX_INVALID_PORT",
-    0x49: "NX_TX_QUEUE_DEPTH",
-    0x4B: "NX_NOT_SUPPORTED",
-    0x4C: "NX_INVALID_INTERFACE",
-    0x4D: "NX_INVALID_PARAMETERS",
-    0xB1: "NX_POP3_PARAM_ERROR",
-    0xB2: "NX_POP3_INVALID_MAIL_ITEM",
-    0xB3: "NX_POP3_APOP_FAILED_MD5_DIGEST",
-    0xB4: "NX_POP3_SERVER_ERROR_STATUS",
-    0xB5: "NX_POP3_MAIL_BUFFER_OVERFLOW",
-    0xB6: "NX_POP3_INSUFFICIENT_PACKET_PAYLOAD",
-    0xB7: "NX_POP3_CLIENT_INVALID_STATE",
-    0xB8: "NX_POP3_CLIENT_INVALID_INDEX",
-    0xB9: "NX_POP3_REPLY_TOO_LONG",
-    0xBA: "NX_POP3_INVALID_REPLY",
-    0xBB: "NX_POP3_NUMBER_OVERFLOW",
-    0xBC: "NX_POP3_NEGATIVE_NUMBER",
-    0xBD: "NX_POP3_INDEX_MISMATCH",
-}
+from typing import Any
 
-# Commands the C client reports in nx_pop3_client_last_command.
-COMMAND_NAMES: dict[int, str] = {
-    1: "greeting", 2: "USER", 3: "PASS", 4: "APOP", 5: "STAT", 6: "LIST",
-    7: "RETR", 8: "DELE", 9: "NOOP", 10: "RSET", 11: "QUIT",
-}
-LOGIN_COMMANDS = frozenset({"USER", "PASS", "APOP"})
+from . import codes
 
+# The commands of a login: a -ERR to one of them is a refused login.
+LOGIN_COMMANDS = frozenset(codes.COMMAND_NAMES[value] for value in (
+    codes.NX_POP3_COMMAND_USER, codes.NX_POP3_COMMAND_PASS, codes.NX_POP3_COMMAND_APOP))
 
-def status_name(status: int) -> str:
-    """The NetX name of a status value, or its hex form when unknown."""
-    return STATUS_NAMES.get(status, f"0x{status:02X}")
+status_name = codes.status_name
 
 
 class Pop3Error(Exception):
@@ -115,8 +66,23 @@ class BadArgument(Pop3Error, ValueError):
     """An argument the client refused before anything was sent."""
 
 
-_PROTOCOL = {0xB9, 0xBA, 0xBB, 0xBC, 0xBD}
-_ARGUMENT = {0x07, 0x0A, 0x21, 0x46, 0x4D, 0xB1, 0xB2, 0xB6, 0xB7, 0xB8}
+class InvalidState(Pop3Error):
+    """The client cannot take a command now: a message is being streamed
+    (NX_POP3_CLIENT_INVALID_STATE), or it is closed, by ``close()``, ``quit()`` or
+    after an error that ended the connection (NX_NOT_CONNECTED). Nothing was sent."""
+
+
+# NetX's status families, by name (the values come from the C headers).
+_PROTOCOL = frozenset({
+    codes.NX_POP3_REPLY_TOO_LONG, codes.NX_POP3_INVALID_REPLY, codes.NX_POP3_NUMBER_OVERFLOW,
+    codes.NX_POP3_NEGATIVE_NUMBER, codes.NX_POP3_INDEX_MISMATCH,
+})
+_CLOSED = frozenset({codes.NX_NOT_CONNECTED, codes.NX_IN_PROGRESS})
+_ARGUMENT = frozenset({
+    codes.NX_PTR_ERROR, codes.NX_OPTION_ERROR, codes.NX_IP_ADDRESS_ERROR, codes.NX_INVALID_PORT,
+    codes.NX_INVALID_PARAMETERS, codes.NX_POP3_PARAM_ERROR, codes.NX_POP3_INVALID_MAIL_ITEM,
+    codes.NX_POP3_INSUFFICIENT_PACKET_PAYLOAD, codes.NX_POP3_CLIENT_INVALID_INDEX,
+})
 
 
 def response_code(reply: str | None) -> str | None:
@@ -131,7 +97,7 @@ def error_for(status: int, reply: str | None = None, command: str | None = None,
               message: str | None = None) -> Pop3Error:
     """The exception of the right family for a NetX status."""
     cls: type[Pop3Error]
-    if status == 0xB4:
+    if status == codes.NX_POP3_SERVER_ERROR_STATUS:
         # A refused login is bad credentials unless the server says otherwise
         # (RFC 3206: [IN-USE], [LOGIN-DELAY], [SYS/TEMP], [SYS/PERM] are not).
         code = response_code(reply)
@@ -139,12 +105,27 @@ def error_for(status: int, reply: str | None = None, command: str | None = None,
         cls = AuthenticationError if refused else ServerError
     elif status in _PROTOCOL:
         cls = ProtocolError
-    elif status == 0x01:
+    elif status == codes.NX_NO_PACKET:
         cls = Pop3Timeout
-    elif status in (0x38, 0x37):
+    elif status in _CLOSED:
         cls = ConnectionClosed
+    elif status == codes.NX_POP3_CLIENT_INVALID_STATE:
+        cls = InvalidState
     elif status in _ARGUMENT:
         cls = BadArgument
     else:
         cls = Pop3Error
     return cls(status, reply=reply, command=command, message=message)
+
+
+_MOVED = {"STATUS_NAMES": "STATUS_NAMES", "COMMAND_NAMES": "COMMAND_NAMES"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import warnings
+
+        warnings.warn(f"nxpop3.errors.{name} moved to nxpop3.codes.{_MOVED[name]}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(codes, _MOVED[name])
+    raise AttributeError(f"module 'nxpop3.errors' has no attribute {name!r}")

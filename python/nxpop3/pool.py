@@ -1,23 +1,13 @@
 """``PacketPool``: a NetX packet pool whose memory Python owns."""
 from __future__ import annotations
 
-import weakref
-
+from . import codes
 from ._binding import ffi, lib
 from .errors import BadArgument, error_for
 
 _ALIGN = 8
 _MAX_PAYLOAD = 1 << 20
 _MAX_COUNT = 1 << 16
-
-# Every pool alive, so a test harness can check that all came back to full.
-_live_pools: weakref.WeakSet[PacketPool] = weakref.WeakSet()
-
-
-def live_pools() -> list[PacketPool]:
-    """The PacketPools that exist now."""
-    return list(_live_pools)
-
 
 def _aligned(value: int) -> int:
     return (value + _ALIGN - 1) & ~(_ALIGN - 1)
@@ -33,19 +23,20 @@ class PacketPool:
 
     def __init__(self, payload_size: int = 1536, count: int = 16, name: str = "nxpop3") -> None:
         if not isinstance(payload_size, int) or not 64 <= payload_size <= _MAX_PAYLOAD:
-            raise BadArgument(0x09, message=f"payload_size must be 64..{_MAX_PAYLOAD}")
+            raise BadArgument(codes.NX_SIZE_ERROR,
+                              message=f"payload_size must be 64..{_MAX_PAYLOAD}")
         if not isinstance(count, int) or not 1 <= count <= _MAX_COUNT:
-            raise BadArgument(0x09, message=f"count must be 1..{_MAX_COUNT}")
+            raise BadArgument(codes.NX_SIZE_ERROR, message=f"count must be 1..{_MAX_COUNT}")
         element = _aligned(ffi.sizeof("NX_PACKET")) + _aligned(payload_size)
         size = element * count
-        # uint64_t cells: the memory starts 8-aligned, so no packet is lost to alignment.
+        # Held for the C pool, which points into them: the memory (uint64_t cells, so
+        # it starts 8-aligned and no packet is lost to alignment) and the name.
         self._memory = ffi.new("uint64_t[]", size // 8)
         self._name = ffi.new("char[]", name.encode("ascii", "replace")[:31])
         self.pool = ffi.new("NX_PACKET_POOL *")
         status = lib.nx_packet_pool_create(self.pool, self._name, payload_size, self._memory, size)
         if status != lib.NX_SUCCESS:
             raise error_for(status, message="nx_packet_pool_create")
-        _live_pools.add(self)
 
     @property
     def total(self) -> int:

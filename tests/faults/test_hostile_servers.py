@@ -9,6 +9,7 @@ import pytest
 from nxpop3 import (
     Client,
     ConnectionClosed,
+    InvalidState,
     PacketPool,
     Pop3Timeout,
     ProtocolError,
@@ -51,7 +52,7 @@ def test_garbage_status_lines(server, line: bytes, status: int) -> None:
     with pytest.raises(ProtocolError) as caught:
         client.stat()
     assert caught.value.status == status
-    with pytest.raises(ConnectionClosed):
+    with pytest.raises(InvalidState):
         client.noop()
     client.close()
 

@@ -13,6 +13,7 @@ from nxpop3 import (
     BadArgument,
     Client,
     ConnectionClosed,
+    InvalidState,
     PacketPool,
     Pop3Error,
     Pop3Timeout,
@@ -80,7 +81,7 @@ def test_retrieve_closed_early_keeps_the_session(server) -> None:
     with connect(server) as client:
         stream = client.retrieve(3, chunk_size=1000)
         assert len(next(stream)) == 1000
-        with pytest.raises(BadArgument) as caught:
+        with pytest.raises(InvalidState) as caught:
             client.noop()
         assert caught.value.status == lib.NX_POP3_CLIENT_INVALID_STATE
         stream.close()
@@ -164,9 +165,47 @@ def test_protocol_error_closes(server) -> None:
     with pytest.raises(ProtocolError) as caught:
         client.stat()
     assert caught.value.name == "NX_POP3_INVALID_REPLY"
-    with pytest.raises(ConnectionClosed):
+    with pytest.raises(InvalidState):  # the client knows the connection is gone
         client.noop()
     client.close()
+
+
+def test_a_command_while_a_message_streams_is_a_state_error(server) -> None:
+    with connect(server) as client:
+        stream = client.retrieve(3, chunk_size=1000)
+        next(stream)
+        with pytest.raises(InvalidState) as caught:
+            client.stat()
+        assert not isinstance(caught.value, (BadArgument, ValueError))
+        assert caught.value.status == lib.NX_POP3_CLIENT_INVALID_STATE
+        assert caught.value.command is None  # nothing was sent
+        stream.close()
+        assert client.stat()[0] == 3
+
+
+@pytest.mark.parametrize("ending", ["close", "quit"])
+def test_a_command_on_a_closed_client_is_a_state_error(server, ending) -> None:
+    client = connect(server)
+    getattr(client, ending)()
+    sent = list(server.commands)
+    for command in (client.stat, client.noop, client.quit, lambda: client.retr(1)):
+        with pytest.raises(InvalidState) as caught:
+            command()
+        assert caught.value.status == lib.NX_NOT_CONNECTED
+    assert server.commands == sent
+    client.close()  # closing twice is harmless
+
+
+def test_quit_after_a_fatal_error_frees_the_client(server) -> None:
+    server.fault("STAT", raw=b"+OKAY 1 2\r\n")
+    client = connect(server)
+    with pytest.raises(ProtocolError):
+        client.stat()
+    with pytest.raises(InvalidState):
+        client.quit()
+    assert client.pool.available == client.pool.total
+    with pytest.raises(InvalidState, match="closed"):
+        client.noop()
 
 
 def test_silent_server_times_out(server) -> None:
@@ -283,6 +322,8 @@ def test_raw_netx_api_over_posix_sockets(server) -> None:
 
 def test_package_exports_the_raw_api() -> None:
     assert nxpop3.lib.NX_POP3_SERVER_ERROR_STATUS == 0xB4
+    assert issubclass(nxpop3.InvalidState, nxpop3.Pop3Error)
+    assert not issubclass(nxpop3.InvalidState, ValueError)
     assert nxpop3.ffi.sizeof("NX_POP3_CLIENT") > 0
     assert nxpop3.status_name(0x38) == "NX_NOT_CONNECTED"
 
