@@ -1,0 +1,116 @@
+"""The ``nxpop3`` command line: its arguments, and ``main``, which runs one command."""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from nxpop3 import __version__
+
+from .exit_codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_USAGE, FetchFailed
+from .fetch import DEFAULT_DESTINATION, PASSWORD_ENV, cmd_fetch
+from .serve import cmd_serve
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``nxpop3``, its ``fetch`` and ``serve`` commands and their options."""
+    codes = "\n".join(f"  {code:3}  {text}" for code, text in EXIT_CODES.items())
+    parser = argparse.ArgumentParser(
+        prog="nxpop3",
+        description="The NetX Duo POP3 client in C, from the command line.",
+        epilog="Run 'nxpop3 fetch' with no HOST for a demonstration on a local test server.",
+    )
+    parser.add_argument("--version", action="version", version=f"nxpop3 {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    fetch = commands.add_parser(
+        "fetch",
+        help="download a maildrop into a Maildir or an mbox",
+        description=(
+            "Download every message of a POP3 maildrop through the C client into a Maildir\n"
+            "(default) or an mbox. Each message is on disk (fsync) before the next command;\n"
+            "with --delete, messages are marked DELE only once stored, and the server\n"
+            "removes them at QUIT. With no HOST, the bundled sample maildrop is served on\n"
+            "loopback and fetched, as a demonstration."
+        ),
+        epilog=f"The password comes from --password, else ${PASSWORD_ENV}, else a prompt "
+        f"(not echoed).\n\nexit codes:\n{codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fetch.add_argument("host", nargs="?", metavar="HOST",
+                       help="server name or IP literal (IPv6 as ::1 or [::1]); "
+                       "none: demonstration on the bundled sample maildrop")
+    fetch.add_argument("-p", "--port", type=int, help="TCP port (default 110)")
+    fetch.add_argument("-u", "--user", help="user name (default: your login name)")
+    fetch.add_argument("--password", help=f"password; visible to other users: prefer "
+                       f"${PASSWORD_ENV} or the prompt")
+    fetch.add_argument("--apop", action="store_true",
+                       help="log in with APOP (MD5 digest) instead of USER/PASS")
+    fetch.add_argument("--delete", action="store_true",
+                       help="delete each message on the server once it is safely stored")
+    fetch.add_argument("--limit", type=int, metavar="N", help="fetch at most the first N messages")
+    family = fetch.add_mutually_exclusive_group()
+    family.add_argument("-4", dest="ipv4", action="store_true", help="use IPv4 only")
+    family.add_argument("-6", dest="ipv6", action="store_true", help="use IPv6 only")
+    fetch.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="connect and reply timeout (default 10)")
+    fetch.add_argument("--to", default=DEFAULT_DESTINATION, metavar="PATH",
+                       help=f"destination (default ./{DEFAULT_DESTINATION})")
+    fetch.add_argument("--format", choices=("maildir", "mbox"), default="maildir",
+                       help="destination format (default maildir)")
+    fetch.add_argument("--lf", action="store_true",
+                       help="store LF line ends instead of the CRLF the server sent "
+                       "(always so for mbox)")
+    show = fetch.add_mutually_exclusive_group()
+    show.add_argument("--progress", dest="progress", action="store_true", default=None,
+                      help="show a progress bar on stderr (default: when stderr is a terminal)")
+    show.add_argument("--no-progress", dest="progress", action="store_false",
+                      help="never show the progress bar")
+    fetch.add_argument("-v", "--verbose", action="store_true",
+                       help="list each message (sender and subject) as it is stored")
+    fetch.set_defaults(handler=cmd_fetch)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve a Maildir or a folder of .eml files with the test POP3 server",
+        description=(
+            "Serve a Maildir or a folder of .eml files (default: the bundled sample maildrop) "
+            "with nxpop3's scriptable test server, until Ctrl-C. Messages are read once, "
+            "with CRLF line ends; deletions change the served copy only, never the files."
+        ),
+    )
+    serve.add_argument("path", nargs="?", metavar="PATH",
+                       help="Maildir or folder of .eml files (default: the bundled sample)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; ::1 for IPv6)")
+    serve.add_argument("-p", "--port", type=int, default=1100,
+                       help="port (default 1100; 0 picks a free one)")
+    serve.add_argument("-u", "--user", default="alice", help="user name (default alice)")
+    serve.add_argument("--password", help=f"password (default ${PASSWORD_ENV}, else 'secret')")
+    serve.add_argument("--apop", action="store_true",
+                       help="offer APOP: put a timestamp in the greeting")
+    serve.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="drop a connection idle this long (default 60)")
+    serve.add_argument("--duration", type=float, metavar="SECONDS",
+                       help="stop by itself after this long")
+    serve.add_argument("-v", "--verbose", action="store_true",
+                       help="print each command received (passwords hidden)")
+    serve.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nxpop3`` console script and of ``python -m nxpop3``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.handler(args))
+    except FetchFailed as failure:
+        print(f"nxpop3: {failure}", file=sys.stderr)
+        return failure.code
+    except KeyboardInterrupt:
+        print("\nnxpop3: interrupted; nothing was deleted on the server", file=sys.stderr)
+        return EXIT_INTERRUPTED
