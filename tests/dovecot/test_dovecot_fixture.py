@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import nxpop3.testing.dovecot as dovecot_module
+import nxpop3.testing.dovecot.process as dovecot_process
 from nxpop3.testing.dovecot import (
     DovecotError,
     DovecotMailbox,
@@ -113,7 +113,7 @@ def test_a_taken_port_is_retried(dovecot_binary: str, monkeypatch: pytest.Monkey
     blocker.bind(("127.0.0.1", 0))
     blocker.listen(1)
     taken = blocker.getsockname()[1]
-    real_free_port = dovecot_module._free_port
+    real_free_port = dovecot_process.free_port
     offered: list[int] = []
 
     def free_port(hosts: list[str]) -> int:
@@ -121,7 +121,7 @@ def test_a_taken_port_is_retried(dovecot_binary: str, monkeypatch: pytest.Monkey
         offered.append(port)
         return port
 
-    monkeypatch.setattr(dovecot_module, "_free_port", free_port)
+    monkeypatch.setattr(dovecot_process, "free_port", free_port)
     try:
         with DovecotServer(binary=dovecot_binary, hosts=["127.0.0.1"]) as server:
             assert offered[0] == taken
@@ -159,7 +159,8 @@ def test_stored_messages_are_served_in_order(dovecot: DovecotMailbox) -> None:
 
 def test_files_belong_to_the_mail_user(dovecot: DovecotMailbox) -> None:
     path = dovecot.add_message(b"Subject: owner\n\nx\n")
-    expected = (dovecot.server._uid, dovecot.server._gid)
+    account = dovecot.server.mail_account
+    expected = (account.uid, account.gid)
     for item in (path, dovecot.maildir, dovecot.maildir / "new"):
         info = item.stat()
         assert (info.st_uid, info.st_gid) == expected
@@ -266,3 +267,21 @@ def test_fixture_fails_without_dovecot_in_ci(tmp_path: Path) -> None:
     assert "1 error" in out, out
     assert "skipped" not in out, out
     assert "CI=true" in out, out
+
+
+def test_run_by_hand_entry_point() -> None:
+    """``python -m nxpop3.testing.dovecot`` still runs now that it is a package."""
+    proc = subprocess.run([sys.executable, "-m", "nxpop3.testing.dovecot", "--help"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "--messages" in proc.stdout
+
+
+def test_config_names_only_the_instance_folder(tmp_path: Path) -> None:
+    from nxpop3.testing.dovecot.config import Layout, MailAccount, render_config
+
+    layout = Layout(tmp_path)
+    text = render_config(layout, ["127.0.0.1"], 1100, MailAccount("u", "g", 1000, 1000), 7)
+    assert f'base_dir = "{tmp_path}/run"' in text
+    assert "port = 1100" in text and "mail_max_userip_connections = 7" in text
+    assert "/etc/dovecot" not in text

@@ -33,6 +33,9 @@ from nxpop3.testing.mailstore import Mailbox, Message
 __all__ = [
     "CRLF",
     "DEFAULT_CAPABILITIES",
+    "IN_AUTHORIZATION",
+    "IN_EITHER",
+    "IN_TRANSACTION",
     "Command",
     "Pop3Session",
     "State",
@@ -66,9 +69,9 @@ class State(enum.Enum):
     """Entered by ``QUIT`` (from either state here): the session is over."""
 
 
-AUTHORIZATION = frozenset({State.AUTHORIZATION})
-TRANSACTION = frozenset({State.TRANSACTION})
-BOTH = AUTHORIZATION | TRANSACTION
+IN_AUTHORIZATION = frozenset({State.AUTHORIZATION})
+IN_TRANSACTION = frozenset({State.TRANSACTION})
+IN_EITHER = IN_AUTHORIZATION | IN_TRANSACTION
 
 _WRONG_STATE = {
     State.AUTHORIZATION: "not logged in",
@@ -111,19 +114,19 @@ class Pop3Session:
     """
 
     COMMANDS: ClassVar[Mapping[str, Command]] = {
-        "CAPA": Command("_capa", BOTH),
-        "QUIT": Command("_quit", BOTH),
-        "USER": Command("_user", AUTHORIZATION),
-        "PASS": Command("_pass", AUTHORIZATION),
-        "APOP": Command("_apop", AUTHORIZATION),
-        "STAT": Command("_stat", TRANSACTION),
-        "LIST": Command("_list", TRANSACTION),
-        "UIDL": Command("_uidl", TRANSACTION),
-        "RETR": Command("_retr", TRANSACTION),
-        "TOP": Command("_top", TRANSACTION),
-        "DELE": Command("_dele", TRANSACTION),
-        "RSET": Command("_rset", TRANSACTION),
-        "NOOP": Command("_noop", TRANSACTION),
+        "CAPA": Command("_capa", IN_EITHER),
+        "QUIT": Command("_quit", IN_EITHER),
+        "USER": Command("_user", IN_AUTHORIZATION),
+        "PASS": Command("_pass", IN_AUTHORIZATION),
+        "APOP": Command("_apop", IN_AUTHORIZATION),
+        "STAT": Command("_stat", IN_TRANSACTION),
+        "LIST": Command("_list", IN_TRANSACTION),
+        "UIDL": Command("_uidl", IN_TRANSACTION),
+        "RETR": Command("_retr", IN_TRANSACTION),
+        "TOP": Command("_top", IN_TRANSACTION),
+        "DELE": Command("_dele", IN_TRANSACTION),
+        "RSET": Command("_rset", IN_TRANSACTION),
+        "NOOP": Command("_noop", IN_TRANSACTION),
     }
     """Keyword to :class:`Command`: the only place that lists what the session speaks."""
 
