@@ -18,6 +18,9 @@ Which constants are what:
   (the server's first line, not a command).
 - ``STATE_NAMES``, ``nx_pop3_client_state`` value -> state: every
   ``NX_POP3_STATE_<STATE>``.
+
+For both, the first macro of a value names it: a later macro of the same value is
+an alias (``NX_POP3_COMMAND_FIRST``), not another command.
 """
 from __future__ import annotations
 
@@ -66,16 +69,26 @@ def _command_name(macro: str) -> str:
 #: Status value -> NetX name (``0x38`` -> ``"NX_NOT_CONNECTED"``).
 STATUS_NAMES: dict[int, str] = _statuses()
 
+def _first_names(prefix: str) -> dict[int, str]:
+    """Value -> macro, for the macros named ``prefix*``; the first macro of a value
+    names it (a later one of the same value, ``NX_POP3_COMMAND_FIRST``, is an alias)."""
+    names: dict[int, str] = {}
+    for constant in CONSTANTS.values():
+        if constant.name.startswith(prefix):
+            names.setdefault(constant.value, constant.name)
+    return names
+
+
 #: ``nx_pop3_client_last_command`` value -> command keyword (``"RETR"``, ``"greeting"``).
 COMMAND_NAMES: dict[int, str] = {
-    c.value: _command_name(c.name) for c in CONSTANTS.values()
-    if c.name.startswith(_COMMAND_PREFIX) and c.name != _COMMAND_PREFIX + "NONE"
+    value: _command_name(macro) for value, macro in _first_names(_COMMAND_PREFIX).items()
+    if macro != _COMMAND_PREFIX + "NONE"
 }
 
 #: ``nx_pop3_client_state`` value -> state (``"TRANSACTION"``).
 STATE_NAMES: dict[int, str] = {
-    c.value: c.name.removeprefix(_STATE_PREFIX) for c in CONSTANTS.values()
-    if c.name.startswith(_STATE_PREFIX)
+    value: macro.removeprefix(_STATE_PREFIX)
+    for value, macro in _first_names(_STATE_PREFIX).items()
 }
 
 

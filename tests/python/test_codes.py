@@ -66,20 +66,38 @@ def test_status_name_falls_back_to_hex() -> None:
 def test_command_names_come_from_the_command_macros() -> None:
     assert codes.COMMAND_NAMES[lib.NX_POP3_COMMAND_RETR] == "RETR"
     assert codes.COMMAND_NAMES[lib.NX_POP3_COMMAND_GREETING] == "greeting"
+    assert codes.COMMAND_NAMES[lib.NX_POP3_COMMAND_USER] == "USER"
     assert lib.NX_POP3_COMMAND_NONE not in codes.COMMAND_NAMES
-    macros = {n for n in codes.CONSTANTS if n.startswith("NX_POP3_COMMAND_")} - {
-        "NX_POP3_COMMAND_NONE"}
-    assert len(codes.COMMAND_NAMES) == len(macros)
-    for macro in macros:
-        name = codes.COMMAND_NAMES[getattr(lib, macro)]
-        assert macro.endswith(name.upper())
+    # Every value of a command macro is named, by the first macro of that value.
+    first: dict[int, str] = {}
+    for macro in codes.CONSTANTS:
+        if macro.startswith("NX_POP3_COMMAND_") and macro != "NX_POP3_COMMAND_NONE":
+            first.setdefault(getattr(lib, macro), macro)
+    assert {v: m.removeprefix("NX_POP3_COMMAND_") for v, m in first.items()} == {
+        v: n.upper() for v, n in codes.COMMAND_NAMES.items()}
+
+
+def test_a_later_macro_of_the_same_value_is_an_alias_not_a_name() -> None:
+    # As NX_POP3_COMMAND_FIRST (= NX_POP3_COMMAND_USER) is in the header.
+    rows = {"NX_POP3_COMMAND_USER": codes.Constant("NX_POP3_COMMAND_USER", 2, "h", 0, ""),
+            "NX_POP3_COMMAND_FIRST": codes.Constant("NX_POP3_COMMAND_FIRST", 2, "h", 0, "")}
+    saved = dict(codes.CONSTANTS)
+    try:
+        codes.CONSTANTS.clear()
+        codes.CONSTANTS.update(rows)
+        assert codes._first_names("NX_POP3_COMMAND_") == {2: "NX_POP3_COMMAND_USER"}
+    finally:
+        codes.CONSTANTS.clear()
+        codes.CONSTANTS.update(saved)
 
 
 def test_state_names_come_from_the_state_macros() -> None:
     assert codes.STATE_NAMES[lib.NX_POP3_STATE_TRANSACTION] == "TRANSACTION"
     assert codes.STATE_NAMES[lib.NX_POP3_STATE_CLOSED] == "CLOSED"
-    macros = [n for n in codes.CONSTANTS if n.startswith("NX_POP3_STATE_")]
-    assert sorted(codes.STATE_NAMES.values()) == sorted(m[len("NX_POP3_STATE_"):] for m in macros)
+    values = {getattr(lib, n) for n in codes.CONSTANTS if n.startswith("NX_POP3_STATE_")}
+    assert set(codes.STATE_NAMES) == values
+    for value, name in codes.STATE_NAMES.items():
+        assert getattr(lib, "NX_POP3_STATE_" + name) == value
 
 
 def test_trailing_comments_are_kept_whole() -> None:
