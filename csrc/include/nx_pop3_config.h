@@ -1,7 +1,15 @@
 /**
  * @file nx_pop3_config.h
- * @brief Every tunable of the POP3 client, with the NetX defaults. Override any
- *        of them with -D, or define NX_POP3_USER_CONFIG_FILE to a header of yours.
+ * @brief Every tunable of the POP3 client, each with its unit, range and
+ *        default (the NetX reference's defaults where it has the macro).
+ *
+ * Override any of them with -D, or define NX_POP3_USER_CONFIG_FILE to the name
+ * of a header of yours that defines them; this file only fills in what is left.
+ * Times are in ticks of NX_IP_PERIODIC_RATE per second (nx_api.h, default 100).
+ *
+ * The reference's NX_POP3_CLIENT_TCP_WINDOW_SIZE is not here: over this shim
+ * the receive window belongs to the transport (the host's socket buffers,
+ * lwIP's TCP_WND), so the macro could have no effect.
  */
 #ifndef NX_POP3_CONFIG_H
 #define NX_POP3_CONFIG_H
@@ -12,53 +20,72 @@
 
 #include "nx_api.h"
 
-/* Packet allocate wait for a command packet, ticks. */
+/* Wait for a free packet to build a command in, ticks. 0 (NX_NO_WAIT) ..
+ * NX_WAIT_FOREVER. Default: 1 s. */
 #ifndef NX_POP3_CLIENT_PACKET_TIMEOUT
 #define NX_POP3_CLIENT_PACKET_TIMEOUT (1u * NX_IP_PERIODIC_RATE)
 #endif
 
-/* Wait for the stack to take a command, ticks. */
+/* Wait for the stack to take a command, ticks. 0 .. NX_WAIT_FOREVER. Default: 10 s. */
 #ifndef NX_POP3_TCP_SOCKET_SEND_WAIT
 #define NX_POP3_TCP_SOCKET_SEND_WAIT (10u * NX_IP_PERIODIC_RATE)
 #endif
 
-/* Connect wait, ticks; nxd_pop3_client_create_ext() overrides it per client. */
+/* Connect wait of nx_pop3_client_create() and nxd_pop3_client_create(), ticks.
+ * 1 .. NX_WAIT_FOREVER. Default: 30 s. nxd_pop3_client_create_ext() and
+ * nxd_pop3_client_connect() take their own. */
 #ifndef NX_POP3_CLIENT_CONNECTION_TIMEOUT
 #define NX_POP3_CLIENT_CONNECTION_TIMEOUT (30u * NX_IP_PERIODIC_RATE)
 #endif
 
-/* Wait for the disconnect to complete, ticks. */
+/* Wait for a disconnect (after QUIT, and in nx_pop3_client_delete()), ticks.
+ * 0 .. NX_WAIT_FOREVER. Default: 10 s. */
 #ifndef NX_POP3_CLIENT_DISCONNECT_TIMEOUT
 #define NX_POP3_CLIENT_DISCONNECT_TIMEOUT (10u * NX_IP_PERIODIC_RATE)
 #endif
 
-/* Reply wait, ticks: bounds a whole status line and each body packet;
- * nxd_pop3_client_create_ext() and nx_pop3_client_reply_timeout_set() override it. */
+/* Reply wait, ticks: bounds a whole status line and each body packet.
+ * 1 .. NX_WAIT_FOREVER. Default: 10 s. nxd_pop3_client_create_ext(),
+ * nxd_pop3_client_connect() and nx_pop3_client_reply_timeout_set() override it
+ * per client. */
 #ifndef NX_POP3_SERVER_REPLY_TIMEOUT
 #define NX_POP3_SERVER_REPLY_TIMEOUT (10u * NX_IP_PERIODIC_RATE)
 #endif
 
-/* Longest user name and password, characters (RFC 1939 allows 40 per argument). */
+/* Longest user name, characters (no NUL). 1 .. 200 (the name and the keyword
+ * must fit NX_POP3_MAX_COMMAND_LINE). Default: 40 (RFC 1939's argument limit). */
 #ifndef NX_POP3_MAX_USERNAME
 #define NX_POP3_MAX_USERNAME 40u
 #endif
+
+/* Longest password, characters (no NUL). 1 .. 200. Default: 20 (as NetX). */
 #ifndef NX_POP3_MAX_PASSWORD
 #define NX_POP3_MAX_PASSWORD 20u
 #endif
 
-/* Receive window offered by the client socket, bytes. */
-#ifndef NX_POP3_CLIENT_TCP_WINDOW_SIZE
-#define NX_POP3_CLIENT_TCP_WINDOW_SIZE 1460u
-#endif
-
-/* Longest status line, octets including CRLF (RFC 1939: 512). Range 16..65535. */
+/* Longest status line accepted, octets including CRLF. 16 .. 65535.
+ * Default: 512 (RFC 1939, RFC 2449). A longer line is NX_POP3_REPLY_TOO_LONG. */
 #ifndef NX_POP3_MAX_REPLY_LINE
 #define NX_POP3_MAX_REPLY_LINE 512u
 #endif
 
-/* Bytes of the last reply's text kept for the application (NUL included), 1..512. */
+/* Longest command line sent, octets including CRLF. 16 .. 65535.
+ * Default: 255 (RFC 2449). A longer one is NX_POP3_INSUFFICIENT_PACKET_PAYLOAD. */
+#ifndef NX_POP3_MAX_COMMAND_LINE
+#define NX_POP3_MAX_COMMAND_LINE 255u
+#endif
+
+/* Bytes of the last status line's text kept in the control block
+ * (nx_pop3_client_reply_text), NUL included. 1 .. NX_POP3_MAX_REPLY_LINE.
+ * Default: 96. Longer text is cut and nx_pop3_client_reply_truncated says so. */
 #ifndef NX_POP3_REPLY_TEXT_SIZE
 #define NX_POP3_REPLY_TEXT_SIZE 96u
+#endif
+
+/* Words after the status that the reply parser records (position, and value
+ * when a decimal number), words. 2 .. 16. Default: 3 ("+OK n uid", "+OK n m"). */
+#ifndef NX_POP3_REPLY_WORDS
+#define NX_POP3_REPLY_WORDS 3u
 #endif
 
 #endif /* NX_POP3_CONFIG_H */

@@ -14,6 +14,7 @@
 
 #include "nx_api.h"
 #include "nx_pop3_config.h"
+#include "nx_md5.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,14 +42,17 @@ extern "C" {
 #define NX_POP3_NEGATIVE_NUMBER              0xBCu /* a count or size given as negative */
 #define NX_POP3_INDEX_MISMATCH               0xBDu /* "LIST n" answered for another index */
 
-/* Session states (nx_pop3_client_state). */
+/* Session states (nx_pop3_client_state), RFC 1939's AUTHORIZATION and
+ * TRANSACTION plus the client's own. */
 #define NX_POP3_STATE_CLOSED         0u /* no connection */
 #define NX_POP3_STATE_TRANSACTION    1u /* logged in, ready for a command */
-#define NX_POP3_STATE_DOWNLOADING    2u /* a RETR body is being read */
+#define NX_POP3_STATE_DOWNLOADING    2u /* a multi-line body (RETR) is being read */
 #define NX_POP3_STATE_QUIT           3u /* QUIT answered; only delete remains */
+#define NX_POP3_STATE_AUTHORIZATION  4u /* greeting read, not logged in yet */
 
 /* What the last exchange was (nx_pop3_client_last_command), so a caller can tell
- * a refused login from a refused command. */
+ * a refused login from a refused command. From NX_POP3_FIRST_COMMAND on, each
+ * code is a row of the command table (nx_pop3_command.c), in this order. */
 #define NX_POP3_COMMAND_NONE     0u
 #define NX_POP3_COMMAND_GREETING 1u
 #define NX_POP3_COMMAND_USER     2u
@@ -61,6 +65,15 @@ extern "C" {
 #define NX_POP3_COMMAND_NOOP     9u
 #define NX_POP3_COMMAND_RSET     10u
 #define NX_POP3_COMMAND_QUIT     11u
+#define NX_POP3_FIRST_COMMAND    NX_POP3_COMMAND_USER
+
+/** The APOP timestamp of the greeting, hashed as it arrived, kept from the
+ *  connect to the login (nx_pop3_auth.c); wiped once used. */
+typedef struct NX_POP3_APOP_STAMP_STRUCT
+{
+    NX_MD5 nx_pop3_apop_md5;
+    UINT nx_pop3_apop_state;
+} NX_POP3_APOP_STAMP;
 
 /** The client control block; memory from the caller, no heap behind it. */
 typedef struct NX_POP3_CLIENT_STRUCT
@@ -70,15 +83,17 @@ typedef struct NX_POP3_CLIENT_STRUCT
     NX_PACKET_POOL *nx_pop3_client_packet_pool_ptr;
     NX_TCP_SOCKET nx_pop3_client_tcp_socket;
     NX_PACKET *nx_pop3_client_rx_packet;        /* received bytes not yet consumed */
-    ULONG nx_pop3_client_connect_wait;          /* ticks */
     ULONG nx_pop3_client_reply_wait;            /* ticks */
-    UINT nx_pop3_client_state;
+    UINT nx_pop3_client_state;                  /* NX_POP3_STATE_* */
+    UINT nx_pop3_client_resume_state;           /* the state a body returns to */
     UINT nx_pop3_client_socket_created;
     UINT nx_pop3_client_mail_count;             /* from the last STAT */
     UINT nx_pop3_client_mail_count_valid;
     UINT nx_pop3_client_body_state;             /* message-body decoder state */
     UINT nx_pop3_client_enable_APOP_authentication; /* APOP was used for this login */
     UINT nx_pop3_client_last_command;           /* NX_POP3_COMMAND_* of the last exchange */
+    UINT nx_pop3_client_reply_truncated;        /* the last text did not fit reply_text */
+    NX_POP3_APOP_STAMP nx_pop3_client_apop_stamp;
     CHAR nx_pop3_client_reply_text[NX_POP3_REPLY_TEXT_SIZE]; /* text of the last status line */
 } NX_POP3_CLIENT;
 
@@ -87,6 +102,8 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #define nx_pop3_client_create                 _nx_pop3_client_create
 #define nxd_pop3_client_create                _nxd_pop3_client_create
 #define nxd_pop3_client_create_ext            _nxd_pop3_client_create_ext
+#define nxd_pop3_client_connect               _nxd_pop3_client_connect
+#define nx_pop3_client_login                  _nx_pop3_client_login
 #define nx_pop3_client_delete                 _nx_pop3_client_delete
 #define nx_pop3_client_mail_items_get         _nx_pop3_client_mail_items_get
 #define nx_pop3_client_mail_items_get64       _nx_pop3_client_mail_items_get64
@@ -95,6 +112,7 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #define nx_pop3_client_mail_item_get          _nx_pop3_client_mail_item_get
 #define nx_pop3_client_mail_item_get64        _nx_pop3_client_mail_item_get64
 #define nx_pop3_client_mail_item_message_get  _nx_pop3_client_mail_item_message_get
+#define nx_pop3_client_message_read           _nx_pop3_client_message_read
 #define nx_pop3_client_mail_item_delete       _nx_pop3_client_mail_item_delete
 #define nx_pop3_client_noop                   _nx_pop3_client_noop
 #define nx_pop3_client_reset                  _nx_pop3_client_reset
@@ -104,6 +122,8 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #define nx_pop3_client_create                 _nxe_pop3_client_create
 #define nxd_pop3_client_create                _nxde_pop3_client_create
 #define nxd_pop3_client_create_ext            _nxde_pop3_client_create_ext
+#define nxd_pop3_client_connect               _nxde_pop3_client_connect
+#define nx_pop3_client_login                  _nxe_pop3_client_login
 #define nx_pop3_client_delete                 _nxe_pop3_client_delete
 #define nx_pop3_client_mail_items_get         _nxe_pop3_client_mail_items_get
 #define nx_pop3_client_mail_items_get64       _nxe_pop3_client_mail_items_get64
@@ -112,6 +132,7 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #define nx_pop3_client_mail_item_get          _nxe_pop3_client_mail_item_get
 #define nx_pop3_client_mail_item_get64        _nxe_pop3_client_mail_item_get64
 #define nx_pop3_client_mail_item_message_get  _nxe_pop3_client_mail_item_message_get
+#define nx_pop3_client_message_read           _nxe_pop3_client_message_read
 #define nx_pop3_client_mail_item_delete       _nxe_pop3_client_mail_item_delete
 #define nx_pop3_client_noop                   _nxe_pop3_client_noop
 #define nx_pop3_client_reset                  _nxe_pop3_client_reset
@@ -120,38 +141,159 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #endif
 #endif
 
-/* Core services. */
+/** What nx_pop3_client_message_read() keeps between calls: the packet a call
+ *  could not copy whole. Zero it before the first call; release it with
+ *  nx_pop3_client_message_reader_release() if you stop before the end. */
+typedef struct NX_POP3_READER_STRUCT
+{
+    NX_PACKET *nx_pop3_reader_packet; /* partly copied packet, or NX_NULL */
+    ULONG nx_pop3_reader_offset;      /* bytes of it already copied */
+    UINT nx_pop3_reader_final;        /* it was the message's last piece */
+} NX_POP3_READER;
+
+/*
+ * The services. Each comment says what goes on the wire, what comes back,
+ * who owns each packet, and the statuses. Common to all:
+ *  - NX_PTR_ERROR: a NULL pointer, or a client not created (checking layer);
+ *  - NX_NOT_CONNECTED: no connection (closed by the peer, by a protocol
+ *    violation, or never made); nothing is sent;
+ *  - NX_POP3_CLIENT_INVALID_STATE: the command is not allowed in this state
+ *    (a body is being read, QUIT was sent, or not logged in yet); nothing sent;
+ *  - NX_NO_PACKET / NX_POOL_ERROR: no packet for the command (nothing sent), or
+ *    NX_NO_PACKET: no reply within the reply wait (the connection is closed);
+ *  - NX_POP3_INSUFFICIENT_PACKET_PAYLOAD: the command does not fit one packet;
+ *  - NX_POP3_SERVER_ERROR_STATUS: the server answered -ERR; its text is in
+ *    nx_pop3_client_reply_text and the session stays usable;
+ *  - NX_POP3_REPLY_TOO_LONG, NX_POP3_INVALID_REPLY, NX_POP3_NUMBER_OVERFLOW,
+ *    NX_POP3_NEGATIVE_NUMBER, NX_POP3_INDEX_MISMATCH: the server broke the
+ *    protocol; the connection is closed.
+ * Every command packet comes from the client's pool and belongs to the stack
+ * once sent; received packets are released by the client, except the body
+ * packets that nx_pop3_client_mail_item_message_get() hands over.
+ */
+
+/** Connects, reads the greeting and logs in (NetX's all-in-one create):
+ *  nxd_pop3_client_connect() then nx_pop3_client_login(). server_ip_address is
+ *  IPv4 in host byte order. NX_POP3_PARAM_ERROR: zero address or port, a name
+ *  over NX_POP3_MAX_USERNAME or a password over NX_POP3_MAX_PASSWORD
+ *  characters, or either holding CR or LF. On any failure everything created
+ *  is torn down again. */
 UINT _nx_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,
                             NX_PACKET_POOL *packet_pool_ptr, ULONG server_ip_address,
                             ULONG server_port, CHAR *client_name, CHAR *client_password);
+
+/** As nx_pop3_client_create(), to an IPv4 or IPv6 address (NX_IP_ADDRESS_ERROR
+ *  for another version). */
 UINT _nxd_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,
                              NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
                              ULONG server_port, CHAR *client_name, CHAR *client_password);
+
+/** As nxd_pop3_client_create(), with this client's connect and reply waits
+ *  (ticks, not 0: NX_OPTION_ERROR) instead of the configured defaults. */
 UINT _nxd_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
                                  NX_IP *ip_ptr, NX_PACKET_POOL *packet_pool_ptr,
                                  NXD_ADDRESS *server_ip_address, ULONG server_port,
                                  CHAR *client_name, CHAR *client_password,
                                  ULONG connect_wait, ULONG reply_wait);
+
+/** Creates the socket, connects within connect_wait ticks and reads the
+ *  greeting within reply_wait ticks (neither 0: NX_OPTION_ERROR); on NX_SUCCESS
+ *  the client is created and in NX_POP3_STATE_AUTHORIZATION, ready for
+ *  nx_pop3_client_login() (or QUIT). The APOP timestamp of the greeting, if
+ *  any, is kept hashed for the login. A -ERR greeting is
+ *  NX_POP3_SERVER_ERROR_STATUS. On any failure everything created is torn down
+ *  again and the client is not created. */
+UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
+                              NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
+                              ULONG server_port, ULONG connect_wait, ULONG reply_wait);
+
+/** Logs in from NX_POP3_STATE_AUTHORIZATION: "APOP name digest" when
+ *  APOP_authentication is set and the greeting had a timestamp, falling back
+ *  to "USER name" / "PASS password" when the server answers -ERR (the
+ *  reference's behaviour); USER/PASS otherwise. NX_SUCCESS: the client is in
+ *  NX_POP3_STATE_TRANSACTION and nx_pop3_client_enable_APOP_authentication says
+ *  whether APOP was used. -ERR to the last step: NX_POP3_SERVER_ERROR_STATUS,
+ *  still in AUTHORIZATION (a retry or QUIT may follow). NX_POP3_PARAM_ERROR:
+ *  the credentials as for create; nothing sent. */
+UINT _nx_pop3_client_login(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
+                           CHAR *client_name, CHAR *client_password);
+
+/** Disconnects (without QUIT), unbinds and deletes the socket: everything that
+ *  exists is torn down, the first failure is returned. Releases any packet the
+ *  client holds; not the pool. */
 UINT _nx_pop3_client_delete(NX_POP3_CLIENT *client_ptr);
+
+/** "STAT": the message count and the maildrop size in octets.
+ *  NX_POP3_NUMBER_OVERFLOW: the size needs more than 32 bits (use _get64; the
+ *  session stays usable) or the count more than a UINT (connection closed). */
 UINT _nx_pop3_client_mail_items_get(NX_POP3_CLIENT *client_ptr, UINT *number_mail_items,
                                     ULONG *maildrop_total_size);
+/** As nx_pop3_client_mail_items_get(), with the size in 64 bits. */
 UINT _nx_pop3_client_mail_items_get64(NX_POP3_CLIENT *client_ptr, UINT *number_mail_items,
                                       ULONG64 *maildrop_total_size);
+
+/** "LIST n": the size of message n in octets. NX_POP3_CLIENT_INVALID_INDEX for
+ *  0 and NX_POP3_INVALID_MAIL_ITEM above the last STAT count (nothing sent);
+ *  NX_POP3_INDEX_MISMATCH when the server answers for another message. */
 UINT _nx_pop3_client_mail_item_size_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, ULONG *size);
+/** As nx_pop3_client_mail_item_size_get(), with the size in 64 bits. */
 UINT _nx_pop3_client_mail_item_size_get64(NX_POP3_CLIENT *client_ptr, UINT mail_item,
                                           ULONG64 *size);
+
+/** "RETR n": starts the download of message n; *item_size is the size the
+ *  server announced ("+OK 1234 octets"; 0 if absent; advisory only, the body
+ *  ends at its terminator). The client is then in NX_POP3_STATE_DOWNLOADING
+ *  until nx_pop3_client_mail_item_message_get() returns the final piece.
+ *  Indexes as for LIST. A size over 32 bits reads as 0xFFFFFFFF. */
 UINT _nx_pop3_client_mail_item_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, ULONG *item_size);
+/** As nx_pop3_client_mail_item_get(), with the size in 64 bits. */
 UINT _nx_pop3_client_mail_item_get64(NX_POP3_CLIENT *client_ptr, UINT mail_item,
                                      ULONG64 *item_size);
+
+/** The next piece of the message being downloaded, as it is to be stored:
+ *  dot-unstuffed, the terminator removed, whatever the segment boundaries.
+ *  *final_packet is set on the piece that ends the message (possibly 0 bytes).
+ *  On NX_SUCCESS the caller owns *recv_packet_ptr and releases it, even when
+ *  *bytes_retrieved is 0. NX_NO_PACKET: nothing arrived within the reply wait,
+ *  nothing consumed, the download may go on. NX_POP3_CLIENT_INVALID_STATE: no
+ *  download in progress. NX_INVALID_PACKET: a packet with no room to decode
+ *  into (the connection is closed). Other receive failures close the
+ *  connection. */
 UINT _nx_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr, NX_PACKET **recv_packet_ptr,
                                            ULONG *bytes_retrieved, UINT *final_packet);
+
+/** nxpop3 extension: copies up to size bytes of the message being downloaded
+ *  into buffer, over as many packets as fit, so that a binding need not cross
+ *  into C once per packet. *final_read is set when the message ended with this
+ *  call. Statuses are those of nx_pop3_client_mail_item_message_get(); the
+ *  bytes copied before a failure are in *bytes_read. The packet a call could
+ *  not copy whole stays in reader (see NX_POP3_READER). */
+UINT _nx_pop3_client_message_read(NX_POP3_CLIENT *client_ptr, NX_POP3_READER *reader,
+                                  UCHAR *buffer, ULONG size, ULONG *bytes_read,
+                                  UINT *final_read);
+/** Releases the packet a reader holds, if any. */
+VOID nx_pop3_client_message_reader_release(NX_POP3_READER *reader);
+
+/** "DELE n": marks message n deleted; the server applies it at QUIT. Indexes
+ *  as for LIST. */
 UINT _nx_pop3_client_mail_item_delete(NX_POP3_CLIENT *client_ptr, UINT mail_index);
+
+/** "NOOP". */
 UINT _nx_pop3_client_noop(NX_POP3_CLIENT *client_ptr);
+
+/** "RSET": unmarks every deletion of the session. */
 UINT _nx_pop3_client_reset(NX_POP3_CLIENT *client_ptr);
+
+/** "QUIT", from AUTHORIZATION or TRANSACTION: the server applies the deletions
+ *  (+OK) or says it could not (-ERR: NX_POP3_SERVER_ERROR_STATUS); either way
+ *  the connection is then closed and the client is in NX_POP3_STATE_QUIT,
+ *  where only nx_pop3_client_delete() remains. */
 UINT _nx_pop3_client_quit(NX_POP3_CLIENT *client_ptr);
+
+/** Sets the reply wait (ticks, not 0: NX_OPTION_ERROR) for later commands. */
 UINT _nx_pop3_client_reply_timeout_set(NX_POP3_CLIENT *client_ptr, ULONG reply_wait);
 
-/* Checking wrappers. */
+/* The checking wrappers (NULL pointers, creation, index 0, waits), then the core. */
 UINT _nxe_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,
                              NX_PACKET_POOL *packet_pool_ptr, ULONG server_ip_address,
                              ULONG server_port, CHAR *client_name, CHAR *client_password);
@@ -163,6 +305,11 @@ UINT _nxde_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authenti
                                   NXD_ADDRESS *server_ip_address, ULONG server_port,
                                   CHAR *client_name, CHAR *client_password,
                                   ULONG connect_wait, ULONG reply_wait);
+UINT _nxde_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
+                               NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
+                               ULONG server_port, ULONG connect_wait, ULONG reply_wait);
+UINT _nxe_pop3_client_login(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
+                            CHAR *client_name, CHAR *client_password);
 UINT _nxe_pop3_client_delete(NX_POP3_CLIENT *client_ptr);
 UINT _nxe_pop3_client_mail_items_get(NX_POP3_CLIENT *client_ptr, UINT *number_mail_items,
                                      ULONG *maildrop_total_size);
@@ -177,29 +324,14 @@ UINT _nxe_pop3_client_mail_item_get64(NX_POP3_CLIENT *client_ptr, UINT mail_item
 UINT _nxe_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr,
                                             NX_PACKET **recv_packet_ptr,
                                             ULONG *bytes_retrieved, UINT *final_packet);
+UINT _nxe_pop3_client_message_read(NX_POP3_CLIENT *client_ptr, NX_POP3_READER *reader,
+                                   UCHAR *buffer, ULONG size, ULONG *bytes_read,
+                                   UINT *final_read);
 UINT _nxe_pop3_client_mail_item_delete(NX_POP3_CLIENT *client_ptr, UINT mail_index);
 UINT _nxe_pop3_client_noop(NX_POP3_CLIENT *client_ptr);
 UINT _nxe_pop3_client_reset(NX_POP3_CLIENT *client_ptr);
 UINT _nxe_pop3_client_quit(NX_POP3_CLIENT *client_ptr);
 UINT _nxe_pop3_client_reply_timeout_set(NX_POP3_CLIENT *client_ptr, ULONG reply_wait);
-
-/* nxpop3 extension: copy the current RETR body into a caller buffer, many
- * packets per call, so a binding need not cross into C once per packet. The
- * reader keeps the packet a call could not fully copy; release it with
- * nx_pop3_client_message_reader_release() if you stop before the end. */
-typedef struct NX_POP3_READER_STRUCT
-{
-    NX_PACKET *nx_pop3_reader_packet; /* partly copied packet, or NX_NULL */
-    ULONG nx_pop3_reader_offset;      /* bytes of it already copied */
-    UINT nx_pop3_reader_final;        /* it was the message's last piece */
-} NX_POP3_READER;
-
-/** Fills buffer with up to size bytes of the message. *final_read is set when
- *  the message ended with this call. Errors are those of message_get; the bytes
- *  copied before an error are in *bytes_read. */
-UINT nx_pop3_client_message_read(NX_POP3_CLIENT *client_ptr, NX_POP3_READER *reader,
-                                 UCHAR *buffer, ULONG size, ULONG *bytes_read, UINT *final_read);
-VOID nx_pop3_client_message_reader_release(NX_POP3_READER *reader);
 
 #ifdef __cplusplus
 }

@@ -100,6 +100,43 @@ UINT _nxde_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authenticati
                                         NX_POP3_SERVER_REPLY_TIMEOUT);
 }
 
+UINT _nxde_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
+                               NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
+                               ULONG server_port, ULONG connect_wait, ULONG reply_wait)
+{
+    UINT status = NX_SUCCESS;
+
+    if ((client_ptr == NX_NULL) || (ip_ptr == NX_NULL) || (packet_pool_ptr == NX_NULL) ||
+        (server_ip_address == NX_NULL) || (client_ptr->nx_pop3_client_id == NX_POP3_CLIENT_ID))
+    {
+        status = NX_PTR_ERROR; /* or already created */
+    }
+    if (status == NX_SUCCESS)
+    {
+        status = pop3_address_check(server_ip_address, server_port);
+    }
+    if ((status == NX_SUCCESS) && ((connect_wait == 0u) || (reply_wait == 0u)))
+    {
+        status = NX_OPTION_ERROR;
+    }
+    if (status == NX_SUCCESS)
+    {
+        status = _nxd_pop3_client_connect(client_ptr, ip_ptr, packet_pool_ptr, server_ip_address,
+                                          server_port, connect_wait, reply_wait);
+    }
+    return status;
+}
+
+UINT _nxe_pop3_client_login(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
+                            CHAR *client_name, CHAR *client_password)
+{
+    if (!pop3_client_valid(client_ptr) || (client_name == NX_NULL) || (client_password == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_login(client_ptr, APOP_authentication, client_name, client_password);
+}
+
 UINT _nxe_pop3_client_delete(NX_POP3_CLIENT *client_ptr)
 {
     if (!pop3_client_valid(client_ptr))
@@ -182,6 +219,18 @@ UINT _nxe_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr,
     }
     return _nx_pop3_client_mail_item_message_get(client_ptr, recv_packet_ptr, bytes_retrieved,
                                                  final_packet);
+}
+
+UINT _nxe_pop3_client_message_read(NX_POP3_CLIENT *client_ptr, NX_POP3_READER *reader,
+                                   UCHAR *buffer, ULONG size, ULONG *bytes_read,
+                                   UINT *final_read)
+{
+    if (!pop3_client_valid(client_ptr) || (reader == NX_NULL) || (bytes_read == NX_NULL) ||
+        (final_read == NX_NULL) || ((buffer == NX_NULL) && (size > 0u)))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_message_read(client_ptr, reader, buffer, size, bytes_read, final_read);
 }
 
 UINT _nxe_pop3_client_mail_item_delete(NX_POP3_CLIENT *client_ptr, UINT mail_index)

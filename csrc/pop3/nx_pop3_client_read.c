@@ -1,5 +1,6 @@
 /* nx_pop3_client_message_read(): the RETR body into a caller buffer, looping
  * over packets in C. */
+#define NX_POP3_SOURCE_CODE
 #include "nxd_pop3_client.h"
 
 #include <string.h>
@@ -14,18 +15,12 @@ VOID nx_pop3_client_message_reader_release(NX_POP3_READER *reader)
     }
 }
 
-UINT nx_pop3_client_message_read(NX_POP3_CLIENT *client_ptr, NX_POP3_READER *reader,
+UINT _nx_pop3_client_message_read(NX_POP3_CLIENT *client_ptr, NX_POP3_READER *reader,
                                  UCHAR *buffer, ULONG size, ULONG *bytes_read, UINT *final_read)
 {
     ULONG copied = 0u;
     UINT status = NX_SUCCESS;
     UINT done = NX_FALSE;
-
-    if ((client_ptr == NX_NULL) || (reader == NX_NULL) || (bytes_read == NX_NULL) ||
-        (final_read == NX_NULL) || ((buffer == NX_NULL) && (size > 0u)))
-    {
-        return NX_PTR_ERROR;
-    }
 
     /* Each pass empties the held packet or fills the buffer, or gets a new
      * packet from message_get, which either fails or makes progress; the pass

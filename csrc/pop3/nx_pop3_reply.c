@@ -7,17 +7,12 @@
 #define WORD_BAD       0x2u /* a character that is not a digit */
 #define WORD_OVERFLOW  0x4u /* more than 64 bits */
 
-#define STAMP_NONE  0u
-#define STAMP_OPEN  1u /* inside <...>, no '@' yet */
-#define STAMP_AT    2u /* inside <...>, '@' seen */
-#define STAMP_FOUND 3u
-
 #define ULONG64_MAX_VALUE 0xFFFFFFFFFFFFFFFFull
 
 static const UCHAR reply_ok[] = "+OK";
 static const UCHAR reply_err[] = "-ERR";
 
-VOID _nx_pop3_reply_start(NX_POP3_REPLY *reply, CHAR *text, UINT text_size, NX_MD5 *stamp_md5)
+VOID _nx_pop3_reply_start(NX_POP3_REPLY *reply, CHAR *text, UINT text_size)
 {
     memset(reply, 0, sizeof(*reply));
     reply->max_length = NX_POP3_MAX_REPLY_LINE;
@@ -27,7 +22,21 @@ VOID _nx_pop3_reply_start(NX_POP3_REPLY *reply, CHAR *text, UINT text_size, NX_M
     {
         text[0] = '\0';
     }
-    reply->stamp_md5 = stamp_md5;
+}
+
+VOID _nx_pop3_reply_sink_set(NX_POP3_REPLY *reply, NX_POP3_REPLY_SINK sink, VOID *context)
+{
+    reply->sink = sink;
+    reply->sink_context = context;
+}
+
+VOID _nx_pop3_reply_continuation_allow(NX_POP3_REPLY *reply, UINT max_length)
+{
+    reply->allow_continue = NX_TRUE;
+    if (max_length > reply->max_length)
+    {
+        reply->max_length = max_length;
+    }
 }
 
 static VOID reply_fail(NX_POP3_REPLY *reply, UINT error)
@@ -61,8 +70,16 @@ static VOID reply_status_byte(NX_POP3_REPLY *reply, UCHAR c)
         return;
     }
 
-    keyword = (reply->status == NX_POP3_REPLY_IS_OK) ? reply_ok : reply_err;
-    keyword_length = (reply->status == NX_POP3_REPLY_IS_OK) ? 3u : 4u;
+    /* "+ text" or "+CRLF": a SASL continuation, where one may come. */
+    if ((reply->allow_continue != 0u) && (reply->status == NX_POP3_REPLY_IS_OK) &&
+        (reply->matched == 1u) && ((c == ' ') || (c == '\r')))
+    {
+        reply->status = NX_POP3_REPLY_IS_CONTINUE;
+        reply->matched = 3u; /* the keyword is complete: fall through to the separator */
+    }
+
+    keyword = (reply->status == NX_POP3_REPLY_IS_ERR) ? reply_err : reply_ok;
+    keyword_length = (reply->status == NX_POP3_REPLY_IS_ERR) ? 4u : 3u;
     if (reply->matched < keyword_length)
     {
         if (c != keyword[reply->matched])
@@ -89,10 +106,11 @@ static VOID reply_status_byte(NX_POP3_REPLY *reply, UCHAR c)
     }
 }
 
-/* Words after the status, split on any run of spaces. */
-static VOID reply_word_byte(NX_POP3_REPLY *reply, UCHAR c)
+/* A byte of the text: the copy, the sink, and the words (split on any run of
+ * spaces; leading spaces are separators, not text). */
+static VOID reply_text_byte(NX_POP3_REPLY *reply, UCHAR c)
 {
-    UINT index;
+    NX_POP3_REPLY_WORD *word;
 
     if (c == ' ')
     {
@@ -101,85 +119,57 @@ static VOID reply_word_byte(NX_POP3_REPLY *reply, UCHAR c)
             reply->in_word = NX_FALSE;
             reply->word_count++;
         }
-        return;
+        if (reply->text_length == 0u)
+        {
+            return;
+        }
     }
-    if (reply->in_word == 0u)
+    else if (reply->in_word == 0u)
     {
         reply->in_word = NX_TRUE;
-        if ((reply->word_count < NX_POP3_REPLY_WORDS) && (c == '-'))
+        if (reply->word_count < NX_POP3_REPLY_WORDS)
         {
-            reply->word_flags[reply->word_count] |= WORD_NEGATIVE;
-            return;
+            reply->words[reply->word_count].start = reply->text_length;
+            reply->words[reply->word_count].flags = (c == '-') ? WORD_NEGATIVE : 0u;
         }
-    }
-    if (reply->word_count >= NX_POP3_REPLY_WORDS)
-    {
-        return;
     }
 
-    index = reply->word_count;
-    if ((c >= '0') && (c <= '9'))
+    if (reply->sink != NX_NULL)
     {
-        ULONG64 digit = (ULONG64)(c - '0');
-        if (reply->word_value[index] > (ULONG64_MAX_VALUE - digit) / 10u)
-        {
-            reply->word_flags[index] |= WORD_OVERFLOW;
-        }
-        else
-        {
-            reply->word_value[index] = reply->word_value[index] * 10u + digit;
-        }
-        reply->word_digits[index]++;
+        reply->sink(reply->sink_context, c);
     }
-    else
-    {
-        reply->word_flags[index] |= WORD_BAD;
-    }
-}
-
-/* APOP: the first <...@...>, restarting at every '<'. */
-static VOID reply_stamp_byte(NX_POP3_REPLY *reply, UCHAR c)
-{
-    if ((reply->stamp_md5 == NX_NULL) || (reply->stamp_state == STAMP_FOUND))
-    {
-        return;
-    }
-    if (c == '<')
-    {
-        _nx_md5_initialize(reply->stamp_md5);
-        reply->stamp_state = STAMP_OPEN;
-    }
-    else if (reply->stamp_state == STAMP_NONE)
-    {
-        return;
-    }
-    else if (c == '@')
-    {
-        reply->stamp_state = STAMP_AT;
-    }
-    else if (c == '>')
-    {
-        reply->stamp_state = (reply->stamp_state == STAMP_AT) ? STAMP_FOUND : STAMP_NONE;
-        if (reply->stamp_state == STAMP_NONE)
-        {
-            return;
-        }
-    }
-    _nx_md5_update(reply->stamp_md5, &c, 1u);
-}
-
-static VOID reply_text_byte(NX_POP3_REPLY *reply, UCHAR c)
-{
-    if ((reply->text_started == 0u) && (c == ' '))
-    {
-        return; /* the separators before the text */
-    }
-    reply->text_started = NX_TRUE;
     if (reply->text_length + 1u < reply->text_size)
     {
         reply->text[reply->text_length] = (CHAR)c;
-        reply->text_length++;
-        reply->text[reply->text_length] = '\0';
+        reply->text[reply->text_length + 1u] = '\0';
+    }
+    else
+    {
+        reply->text_truncated = NX_TRUE;
+    }
+    reply->text_length++;
+
+    if ((c == ' ') || (reply->word_count >= NX_POP3_REPLY_WORDS))
+    {
+        return;
+    }
+    word = &reply->words[reply->word_count];
+    word->length++;
+    if ((c >= '0') && (c <= '9'))
+    {
+        ULONG64 digit = (ULONG64)(c - '0');
+        if (word->value > (ULONG64_MAX_VALUE - digit) / 10u)
+        {
+            word->flags |= WORD_OVERFLOW;
+        }
+        else
+        {
+            word->value = word->value * 10u + digit;
+        }
+    }
+    else if ((c != '-') || (word->length != 1u))
+    {
+        word->flags |= WORD_BAD;
     }
 }
 
@@ -227,41 +217,62 @@ ULONG _nx_pop3_reply_feed(NX_POP3_REPLY *reply, const UCHAR *data, ULONG length)
         }
         else
         {
-            reply_word_byte(reply, c);
-            reply_stamp_byte(reply, c);
             reply_text_byte(reply, c);
         }
     }
     return used;
 }
 
-UINT _nx_pop3_reply_number(const NX_POP3_REPLY *reply, UINT index, ULONG64 *value)
+/* The recorded word at index, or NX_NULL when the line has no such word. */
+static const NX_POP3_REPLY_WORD *reply_word_get(const NX_POP3_REPLY *reply, UINT index)
 {
     UINT words = reply->word_count + ((reply->in_word != 0u) ? 1u : 0u);
-    UINT flags;
 
     if ((index >= NX_POP3_REPLY_WORDS) || (index >= words))
     {
-        return NX_POP3_INVALID_REPLY;
+        return NX_NULL;
     }
-    flags = reply->word_flags[index];
-    if (((flags & WORD_BAD) != 0u) || (reply->word_digits[index] == 0u))
-    {
-        return NX_POP3_INVALID_REPLY;
-    }
-    if ((flags & WORD_NEGATIVE) != 0u)
-    {
-        return NX_POP3_NEGATIVE_NUMBER;
-    }
-    if ((flags & WORD_OVERFLOW) != 0u)
-    {
-        return NX_POP3_NUMBER_OVERFLOW;
-    }
-    *value = reply->word_value[index];
-    return NX_SUCCESS;
+    return &reply->words[index];
 }
 
-UINT _nx_pop3_reply_stamp_found(const NX_POP3_REPLY *reply)
+UINT _nx_pop3_reply_number(const NX_POP3_REPLY *reply, UINT index, ULONG64 *value)
 {
-    return (reply->stamp_state == STAMP_FOUND) ? NX_TRUE : NX_FALSE;
+    const NX_POP3_REPLY_WORD *word = reply_word_get(reply, index);
+    UINT status = NX_SUCCESS;
+
+    if ((word == NX_NULL) || ((word->flags & WORD_BAD) != 0u) ||
+        (word->length == (((word->flags & WORD_NEGATIVE) != 0u) ? 1u : 0u)))
+    {
+        status = NX_POP3_INVALID_REPLY; /* missing, not digits, or a lone '-' */
+    }
+    else if ((word->flags & WORD_NEGATIVE) != 0u)
+    {
+        status = NX_POP3_NEGATIVE_NUMBER;
+    }
+    else if ((word->flags & WORD_OVERFLOW) != 0u)
+    {
+        status = NX_POP3_NUMBER_OVERFLOW;
+    }
+    else
+    {
+        *value = word->value;
+    }
+    return status;
+}
+
+UINT _nx_pop3_reply_word(const NX_POP3_REPLY *reply, UINT index, UINT *start, UINT *length)
+{
+    const NX_POP3_REPLY_WORD *word = reply_word_get(reply, index);
+
+    if (word == NX_NULL)
+    {
+        return NX_POP3_INVALID_REPLY;
+    }
+    if ((reply->text_size == 0u) || (word->start + word->length >= reply->text_size))
+    {
+        return NX_POP3_REPLY_TOO_LONG; /* the copy holds only part of it */
+    }
+    *start = word->start;
+    *length = word->length;
+    return NX_SUCCESS;
 }

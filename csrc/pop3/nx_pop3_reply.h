@@ -3,17 +3,19 @@
  * @brief The status-line parser: a byte-at-a-time state machine, so a reply
  *        split anywhere across segments parses the same. Pure: no I/O.
  *
- * It checks the status keyword (exactly "+OK" or "-ERR", then a space or CRLF),
- * the line length, NUL and bare CR/LF; reads the first two words after the
- * status as unsigned decimal numbers into 64 bits; keeps the start of the text;
- * and, when asked, feeds the first <...@...> timestamp into an MD5 context as it
- * passes (APOP), in linear time and constant memory whatever the greeting.
+ * It checks the status keyword (exactly "+OK" or "-ERR", then a space or CRLF;
+ * with continuations allowed, a lone "+" too, as SASL sends it), the line
+ * length, NUL and bare CR/LF. For the first NX_POP3_REPLY_WORDS words after the
+ * status it records where each one lies in the text and its value as an
+ * unsigned decimal number in 64 bits (when it is one). It copies the text into
+ * the caller's buffer, saying when the buffer was too small, and hands every
+ * text byte to an optional sink as it passes (APOP finds its timestamp there),
+ * so nothing of the line needs to be kept to be looked at.
  */
 #ifndef NX_POP3_REPLY_H
 #define NX_POP3_REPLY_H
 
 #include "nxd_pop3_client.h"
-#include "nx_md5.h"
 
 #define NX_POP3_REPLY_STATUS  0u /* reading "+OK" / "-ERR" */
 #define NX_POP3_REPLY_TEXT    1u /* after the status */
@@ -21,45 +23,63 @@
 #define NX_POP3_REPLY_DONE    3u /* complete line */
 #define NX_POP3_REPLY_FAILED  4u /* protocol violation in .error */
 
-#define NX_POP3_REPLY_IS_OK   1u
-#define NX_POP3_REPLY_IS_ERR  2u
+#define NX_POP3_REPLY_IS_OK        1u
+#define NX_POP3_REPLY_IS_ERR       2u
+#define NX_POP3_REPLY_IS_CONTINUE  3u /* "+" alone: a SASL continuation (RFC 5034) */
 
-#define NX_POP3_REPLY_WORDS   2u
+/** Receives each byte of the text after the status (not the CRLF). */
+typedef VOID (*NX_POP3_REPLY_SINK)(VOID *context, UCHAR c);
+
+typedef struct NX_POP3_REPLY_WORD_STRUCT
+{
+    ULONG64 value;        /* the decimal value, when the word is a number */
+    UINT start;           /* offset of its first byte in the text */
+    UINT length;          /* bytes */
+    UINT flags;           /* why it is not a number (nx_pop3_reply.c) */
+} NX_POP3_REPLY_WORD;
 
 typedef struct NX_POP3_REPLY_STRUCT
 {
     UINT state;
     UINT length;          /* octets so far, CRLF included */
-    UINT max_length;
-    UINT status;          /* NX_POP3_REPLY_IS_OK / _IS_ERR once known */
+    UINT max_length;      /* limit on length; NX_POP3_MAX_REPLY_LINE unless raised */
+    UINT status;          /* NX_POP3_REPLY_IS_* once known */
     UINT matched;         /* keyword characters matched */
     UINT error;           /* NX_SUCCESS or the violation's status code */
+    UINT allow_continue;  /* a lone "+" is a continuation, not an error */
     UINT in_word;
-    UINT word_count;
-    UINT word_digits[NX_POP3_REPLY_WORDS];
-    UINT word_flags[NX_POP3_REPLY_WORDS];
-    ULONG64 word_value[NX_POP3_REPLY_WORDS];
+    UINT word_count;      /* words begun, all of them (not only those recorded) */
+    NX_POP3_REPLY_WORD words[NX_POP3_REPLY_WORDS];
     CHAR *text;           /* optional copy of the text, NUL-terminated */
     UINT text_size;
-    UINT text_length;
-    UINT text_started;
-    NX_MD5 *stamp_md5;    /* optional: receives the APOP timestamp */
-    UINT stamp_state;
+    UINT text_length;     /* bytes of text seen, kept or not */
+    UINT text_truncated;  /* NX_TRUE when text_size was too small for it */
+    NX_POP3_REPLY_SINK sink;
+    VOID *sink_context;
 } NX_POP3_REPLY;
 
-/** Starts a line. text (text_size bytes) and stamp_md5 may be NX_NULL. */
-VOID _nx_pop3_reply_start(NX_POP3_REPLY *reply, CHAR *text, UINT text_size, NX_MD5 *stamp_md5);
+/** Starts a line. text (text_size bytes, NUL included) may be NX_NULL. */
+VOID _nx_pop3_reply_start(NX_POP3_REPLY *reply, CHAR *text, UINT text_size);
+
+/** Optional, after start: every text byte also goes to sink(context, byte). */
+VOID _nx_pop3_reply_sink_set(NX_POP3_REPLY *reply, NX_POP3_REPLY_SINK sink, VOID *context);
+
+/** Optional, after start: accept a lone "+" (SASL), and lines up to max_length
+ *  octets (at least NX_POP3_MAX_REPLY_LINE is kept). */
+VOID _nx_pop3_reply_continuation_allow(NX_POP3_REPLY *reply, UINT max_length);
 
 /** Feeds bytes; returns how many it took. It stops after the line's LF, or at
  *  the first violation (state NX_POP3_REPLY_FAILED, error set). */
 ULONG _nx_pop3_reply_feed(NX_POP3_REPLY *reply, const UCHAR *data, ULONG length);
 
-/** Word index (0 or 1) after the status as a number: NX_SUCCESS, or
- *  NX_POP3_INVALID_REPLY (missing, not a number), NX_POP3_NEGATIVE_NUMBER,
- *  NX_POP3_NUMBER_OVERFLOW (beyond 64 bits). */
+/** Word index (0 .. NX_POP3_REPLY_WORDS - 1) after the status as a number:
+ *  NX_SUCCESS, or NX_POP3_INVALID_REPLY (missing, not a number),
+ *  NX_POP3_NEGATIVE_NUMBER, NX_POP3_NUMBER_OVERFLOW (beyond 64 bits). */
 UINT _nx_pop3_reply_number(const NX_POP3_REPLY *reply, UINT index, ULONG64 *value);
 
-/** NX_TRUE when a complete <...@...> timestamp went into stamp_md5. */
-UINT _nx_pop3_reply_stamp_found(const NX_POP3_REPLY *reply);
+/** Where word index lies in the text copy: NX_SUCCESS, or NX_POP3_INVALID_REPLY
+ *  when there is no such word, or NX_POP3_REPLY_TOO_LONG when the word did not
+ *  fit whole in the text buffer. */
+UINT _nx_pop3_reply_word(const NX_POP3_REPLY *reply, UINT index, UINT *start, UINT *length);
 
 #endif /* NX_POP3_REPLY_H */

@@ -73,13 +73,13 @@ typedef struct NX_POP3_CLIENT_STRUCT
 {
     NX_TCP_SOCKET nx_pop3_client_tcp_socket;
     NX_PACKET *nx_pop3_client_rx_packet;
-    ULONG nx_pop3_client_connect_wait;
     ULONG nx_pop3_client_reply_wait;
     UINT nx_pop3_client_state;
     UINT nx_pop3_client_mail_count;
     UINT nx_pop3_client_mail_count_valid;
     UINT nx_pop3_client_enable_APOP_authentication;
     UINT nx_pop3_client_last_command;
+    UINT nx_pop3_client_reply_truncated;
     CHAR nx_pop3_client_reply_text[...];
     ...;
 } NX_POP3_CLIENT;
@@ -91,6 +91,8 @@ typedef struct NX_POP3_READER_STRUCT
 } NX_POP3_READER;
 
 typedef struct NX_MD5_STRUCT { ...; } NX_MD5;
+typedef struct NX_POP3_APOP_STAMP_STRUCT { ...; } NX_POP3_APOP_STAMP;
+typedef void (*NX_POP3_REPLY_SINK)(void *context, UCHAR c);
 
 typedef struct NX_POP3_REPLY_STRUCT
 {
@@ -98,6 +100,8 @@ typedef struct NX_POP3_REPLY_STRUCT
     UINT length;
     UINT status;
     UINT error;
+    UINT text_length;
+    UINT text_truncated;
     ...;
 } NX_POP3_REPLY;
 

@@ -22,6 +22,7 @@ HEADERS = (
     "nxd_pop3_client.h",
     "nx_md5.h",
     "nx_pop3_reply.h",
+    "nx_pop3_auth.h",
     "nx_pop3_body.h",
     "nx_transport_posix.h",
     "nx_transport_scripted.h",

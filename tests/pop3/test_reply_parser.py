@@ -15,11 +15,19 @@ NEGATIVE = lib.NX_POP3_NEGATIVE_NUMBER
 
 class Parsed:
     def __init__(self, data: bytes, cuts: Sequence[int] = (), text_size: int = 96,
-                 stamp: bool = False) -> None:
+                 stamp: bool = False, allow_continue: bool = False) -> None:
         self.reply = ffi.new("NX_POP3_REPLY *")
         self.text = ffi.new("CHAR[]", text_size)
-        self.md5 = ffi.new("NX_MD5 *") if stamp else ffi.NULL
-        lib._nx_pop3_reply_start(self.reply, self.text, text_size, self.md5)
+        lib._nx_pop3_reply_start(self.reply, self.text, text_size)
+        # APOP's timestamp finder (nx_pop3_auth.c) is a sink of the text bytes.
+        self.stamp = ffi.new("NX_POP3_APOP_STAMP *") if stamp else ffi.NULL
+        if stamp:
+            lib._nx_pop3_apop_stamp_start(self.stamp)
+            lib._nx_pop3_reply_sink_set(self.reply,
+                                        ffi.addressof(lib, "_nx_pop3_apop_stamp_byte"),
+                                        self.stamp)
+        if allow_continue:
+            lib._nx_pop3_reply_continuation_allow(self.reply, 0)
         self.used = 0
         bounds = [0, *cuts, len(data)]
         for a, b in zip(bounds, bounds[1:]):
@@ -46,13 +54,18 @@ class Parsed:
         status = lib._nx_pop3_reply_number(self.reply, index, value)
         return status, (int(value[0]) if status == 0 else None)
 
-    def digest(self, secret: bytes) -> str | None:
-        if not lib._nx_pop3_reply_stamp_found(self.reply):
+    def word(self, index: int) -> bytes | None:
+        start, length = ffi.new("UINT *"), ffi.new("UINT *")
+        if lib._nx_pop3_reply_word(self.reply, index, start, length) != 0:
             return None
-        out = ffi.new("UCHAR[16]")
-        lib._nx_md5_update(self.md5, secret, len(secret))
-        lib._nx_md5_digest_calculate(self.md5, out)
-        return bytes(ffi.buffer(out, 16)).hex()
+        return ffi.buffer(self.text, len(self.text))[start[0]:start[0] + length[0]]
+
+    def digest(self, secret: bytes) -> str | None:
+        hex_digest = ffi.new("CHAR[33]")
+        if lib._nx_pop3_apop_digest(self.stamp, secret, hex_digest) != 0:
+            return None
+        assert not any(bytes(ffi.buffer(self.stamp)))  # wiped once used
+        return ffi.string(hex_digest).decode()
 
 
 @pytest.mark.parametrize("line,ok", [
@@ -169,3 +182,69 @@ def test_timestamp_scan_reads_each_octet_once_in_a_hostile_greeting(filler: byte
     within = b"+OK " + b"<" * 500 + b"a@b>\r\n"
     within = within[:4] + within[-(512 - 4):]
     assert Parsed(within, stamp=True).digest(b"s") == hashlib.md5(b"<a@b>s").hexdigest()
+
+
+def test_truncated_text_is_flagged_and_a_larger_buffer_keeps_it_whole() -> None:
+    line = b"-ERR " + b"t" * 300 + b"\r\n"
+    small = Parsed(line)
+    assert small.reply.text_truncated and len(ffi.string(small.text)) == 95
+    assert small.reply.text_length == 300
+    large = Parsed(line, text_size=512)
+    assert not large.reply.text_truncated
+    assert ffi.string(large.text) == b"t" * 300
+    assert not Parsed(b"+OK short\r\n").reply.text_truncated
+
+
+def test_a_third_word_and_word_positions_for_uidl() -> None:
+    line = b"+OK  3   whqtswO00WBw418f9t5JxYwZ  extra\r\n"
+    for cut in range(1, len(line)):
+        parsed = Parsed(line, [cut])
+        assert parsed.number(0) == (0, 3)
+        assert parsed.word(0) == b"3"
+        assert parsed.word(1) == b"whqtswO00WBw418f9t5JxYwZ"
+        assert parsed.number(1) == (INVALID, None)
+        assert parsed.word(2) == b"extra"
+        assert parsed.word(3) is None
+    three = Parsed(b"+OK 1 2 3\r\n")
+    assert [three.number(i) for i in range(3)] == [(0, 1), (0, 2), (0, 3)]
+
+
+def test_a_word_cut_by_a_small_buffer_is_reported_not_returned_in_part() -> None:
+    parsed = Parsed(b"+OK 1 abcdefgh\r\n", text_size=6)
+    assert parsed.word(0) == b"1"
+    status = lib._nx_pop3_reply_word(parsed.reply, 1, ffi.new("UINT *"), ffi.new("UINT *"))
+    assert status == lib.NX_POP3_REPLY_TOO_LONG
+
+
+@pytest.mark.parametrize("line,text", [(b"+ dGVzdA==\r\n", b"dGVzdA=="), (b"+\r\n", b""),
+                                       (b"+ \r\n", b"")])
+def test_a_sasl_continuation_only_where_one_is_allowed(line: bytes, text: bytes) -> None:
+    for cut in range(1, len(line)):
+        parsed = Parsed(line, [cut], allow_continue=True)
+        assert parsed.state == lib.NX_POP3_REPLY_DONE
+        assert parsed.reply.status == lib.NX_POP3_REPLY_IS_CONTINUE
+        assert ffi.string(parsed.text) == text
+    refused = Parsed(line)
+    assert refused.state == lib.NX_POP3_REPLY_FAILED
+    assert refused.error == lib.NX_POP3_INVALID_REPLY
+
+
+def test_continuations_do_not_loosen_the_status_keywords() -> None:
+    for line in (b"+OKAY\r\n", b"+O\r\n", b"+ok\r\n", b"+ERR\r\n"):
+        assert Parsed(line, allow_continue=True).error == lib.NX_POP3_INVALID_REPLY
+    assert Parsed(b"+OK 1 2\r\n", allow_continue=True).reply.status == lib.NX_POP3_REPLY_IS_OK
+
+
+def test_a_longer_line_limit_for_continuations() -> None:
+    challenge = b"+ " + b"A" * 3000 + b"\r\n"
+    reply = ffi.new("NX_POP3_REPLY *")
+    lib._nx_pop3_reply_start(reply, ffi.NULL, 0)
+    lib._nx_pop3_reply_continuation_allow(reply, 4096)
+    assert lib._nx_pop3_reply_feed(reply, challenge, len(challenge)) == len(challenge)
+    assert reply.state == lib.NX_POP3_REPLY_DONE
+    assert reply.text_truncated  # no buffer: the text was seen, not kept, and it says so
+    # The limit only ever grows: asking for less keeps RFC 1939's 512.
+    lib._nx_pop3_reply_start(reply, ffi.NULL, 0)
+    lib._nx_pop3_reply_continuation_allow(reply, 16)
+    assert lib._nx_pop3_reply_feed(reply, challenge, len(challenge)) == 513
+    assert reply.error == lib.NX_POP3_REPLY_TOO_LONG

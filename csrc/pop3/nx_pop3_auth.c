@@ -1,0 +1,141 @@
+/* Authentication (see nx_pop3_auth.h): the APOP timestamp and digest, and the
+ * login over the command layer. */
+#define NX_POP3_SOURCE_CODE
+#include "nx_pop3_auth.h"
+#include "nx_pop3_command.h"
+
+#include <string.h>
+
+#define STAMP_NONE  0u
+#define STAMP_OPEN  1u /* inside <...>, no '@' yet */
+#define STAMP_AT    2u /* inside <...>, '@' seen */
+#define STAMP_FOUND 3u
+
+static const CHAR pop3_hex[] = "0123456789abcdef";
+
+VOID _nx_pop3_apop_stamp_start(NX_POP3_APOP_STAMP *stamp)
+{
+    memset(stamp, 0, sizeof(*stamp));
+}
+
+VOID _nx_pop3_apop_stamp_byte(VOID *context, UCHAR c)
+{
+    NX_POP3_APOP_STAMP *stamp = (NX_POP3_APOP_STAMP *)context;
+    UINT state = stamp->nx_pop3_apop_state;
+
+    if (state == STAMP_FOUND)
+    {
+        return;
+    }
+    if (c == '<')
+    {
+        _nx_md5_initialize(&stamp->nx_pop3_apop_md5); /* the first <...@...> wins */
+        state = STAMP_OPEN;
+    }
+    else if (state == STAMP_NONE)
+    {
+        return;
+    }
+    else if (c == '@')
+    {
+        state = STAMP_AT;
+    }
+    else if (c == '>')
+    {
+        state = (state == STAMP_AT) ? STAMP_FOUND : STAMP_NONE;
+    }
+    stamp->nx_pop3_apop_state = state;
+    if (state != STAMP_NONE)
+    {
+        _nx_md5_update(&stamp->nx_pop3_apop_md5, &c, 1u);
+    }
+}
+
+UINT _nx_pop3_apop_stamp_found(const NX_POP3_APOP_STAMP *stamp)
+{
+    return (stamp->nx_pop3_apop_state == STAMP_FOUND) ? NX_TRUE : NX_FALSE;
+}
+
+UINT _nx_pop3_apop_digest(NX_POP3_APOP_STAMP *stamp, const CHAR *secret, CHAR hex[33])
+{
+    UCHAR digest[16];
+    UINT status = NX_POP3_APOP_FAILED_MD5_DIGEST;
+    UINT i;
+
+    hex[0] = '\0';
+    if (_nx_pop3_apop_stamp_found(stamp) != 0u)
+    {
+        _nx_md5_update(&stamp->nx_pop3_apop_md5, (const UCHAR *)secret, (ULONG)strlen(secret));
+        _nx_md5_digest_calculate(&stamp->nx_pop3_apop_md5, digest);
+        for (i = 0u; i < 16u; i++)
+        {
+            hex[2u * i] = pop3_hex[digest[i] >> 4];
+            hex[2u * i + 1u] = pop3_hex[digest[i] & 0x0Fu];
+        }
+        hex[32] = '\0';
+        memset(digest, 0, sizeof(digest));
+        status = NX_SUCCESS;
+    }
+    memset(stamp, 0, sizeof(*stamp)); /* the secret went through the MD5 block */
+    return status;
+}
+
+UINT _nx_pop3_credential_check(const CHAR *text, UINT max)
+{
+    UINT i;
+
+    /* NUL ends the text, so it cannot be inside; at most max + 1 bytes read. */
+    for (i = 0u; i <= max; i++)
+    {
+        if (text[i] == '\0')
+        {
+            return NX_SUCCESS;
+        }
+        if ((text[i] == '\r') || (text[i] == '\n'))
+        {
+            break;
+        }
+    }
+    return NX_POP3_PARAM_ERROR;
+}
+
+UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, UINT apop, const CHAR *name,
+                    const CHAR *password)
+{
+    NX_POP3_ARGUMENTS arguments;
+    NX_POP3_REPLY reply;
+    CHAR hex[33];
+    UINT status = _nx_pop3_command_allowed(client_ptr, NX_POP3_COMMAND_USER);
+
+    if (status != NX_SUCCESS)
+    {
+        return status;
+    }
+    memset(&arguments, 0, sizeof(arguments));
+    arguments.text[0] = name;
+    status = NX_POP3_SERVER_ERROR_STATUS; /* "APOP refused": USER/PASS follow */
+    if ((apop != 0u) &&
+        (_nx_pop3_apop_digest(&client_ptr->nx_pop3_client_apop_stamp, password, hex) == NX_SUCCESS))
+    {
+        arguments.text[1] = hex;
+        status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_APOP, &arguments, &reply);
+        memset(hex, 0, sizeof(hex));
+        client_ptr->nx_pop3_client_enable_APOP_authentication = (status == NX_SUCCESS);
+    }
+    memset(&client_ptr->nx_pop3_client_apop_stamp, 0, sizeof(client_ptr->nx_pop3_client_apop_stamp));
+
+    if (status == NX_POP3_SERVER_ERROR_STATUS)
+    {
+        status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_USER, &arguments, &reply);
+        if (status == NX_SUCCESS)
+        {
+            arguments.text[0] = password;
+            status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_PASS, &arguments, &reply);
+        }
+    }
+    if (status == NX_SUCCESS)
+    {
+        client_ptr->nx_pop3_client_state = NX_POP3_STATE_TRANSACTION;
+    }
+    return status;
+}

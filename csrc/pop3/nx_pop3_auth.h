@@ -1,0 +1,40 @@
+/**
+ * @file nx_pop3_auth.h
+ * @brief Authentication: the APOP timestamp, found in the greeting as it passes
+ *        the status-line parser (a sink of its text bytes) and hashed at once,
+ *        and the login (APOP, USER/PASS). Internal to the client.
+ *
+ * The timestamp is the first <...@...> of the greeting, restarting at every
+ * '<' (RFC 1939, 7): linear time and constant memory whatever the greeting.
+ */
+#ifndef NX_POP3_AUTH_H
+#define NX_POP3_AUTH_H
+
+#include "nxd_pop3_client.h"
+
+/** Starts looking for a timestamp. */
+VOID _nx_pop3_apop_stamp_start(NX_POP3_APOP_STAMP *stamp);
+
+/** One byte of greeting text; the signature of an NX_POP3_REPLY_SINK, with
+ *  context an NX_POP3_APOP_STAMP. */
+VOID _nx_pop3_apop_stamp_byte(VOID *context, UCHAR c);
+
+/** NX_TRUE when a complete timestamp went into the stamp's MD5. */
+UINT _nx_pop3_apop_stamp_found(const NX_POP3_APOP_STAMP *stamp);
+
+/** The APOP digest: MD5(timestamp + secret) as 32 lowercase hex digits and a
+ *  NUL in hex[33]. The stamp is wiped, found or not. NX_POP3_APOP_FAILED_MD5_DIGEST
+ *  when the greeting had no timestamp. */
+UINT _nx_pop3_apop_digest(NX_POP3_APOP_STAMP *stamp, const CHAR *secret, CHAR hex[33]);
+
+/** Logs in from the AUTHORIZATION state: APOP when apop is set and the greeting
+ *  had a timestamp, falling back to USER/PASS when the server answers -ERR (as
+ *  NetX does); USER/PASS otherwise. The credentials were checked by the caller. */
+UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, UINT apop, const CHAR *name,
+                    const CHAR *password);
+
+/** NX_SUCCESS for a credential of at most max characters without CR or LF,
+ *  NX_POP3_PARAM_ERROR otherwise (a CR or LF would inject a command). */
+UINT _nx_pop3_credential_check(const CHAR *text, UINT max);
+
+#endif /* NX_POP3_AUTH_H */
