@@ -2,13 +2,17 @@
 """Print the Cortex-M3 (-Os) footprint of the POP3 client, the packet pool and the shim.
 
 Sizes come from ``arm-none-eabi-size`` on the members of the firmware build's static
-libraries; the control block sizes from a probe object compiled with the same flags
-(``arm-none-eabi-nm -S`` gives the size of one global of each type).
+libraries; the control block sizes from a probe object compiled with the compiler, flags,
+include folders and defines the build used for the client (read from its
+``compile_commands.json``; ``arm-none-eabi-nm -S`` gives the size of one global of each
+type).
 
     python3 hw/scripts/footprint.py [--build-dir DIR]
 
-Without --build-dir it uses (and if needed configures and builds) the folder the board
-tests use: ``$NXPOP3_HW_BUILD_DIR``, else ``~/.cache/nxpop3/hw-<hash of this checkout>``.
+It builds the firmware first (``nxpop3.board.build_firmware``, the build the board
+tests and the runner use; nothing to do when it is up to date). Without --build-dir it
+uses their folder: ``$NXPOP3_HW_BUILD_DIR``, else ``~/.cache/nxpop3/hw-<hash of this
+checkout>``.
 
 For comparison: NetX Duo's POP3 client with MD5 is about 6.1 KB of text and its
 NX_POP3_CLIENT is 576 bytes.
@@ -16,8 +20,9 @@ NX_POP3_CLIENT is 576 bytes.
 from __future__ import annotations
 
 import argparse
-import hashlib
+import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,8 +31,12 @@ from pathlib import Path
 
 HW = Path(__file__).resolve().parents[1]
 REPO = HW.parent
+sys.path.insert(0, str(REPO / "python"))  # nxpop3.board is pure Python: this checkout's
+from nxpop3.board import FirmwareBuildError, build_firmware, default_build_dir  # noqa: E402
+
 PREFIX = os.environ.get("NXPOP3_ARM_PREFIX", "arm-none-eabi-")
-CPU_FLAGS = ["-mcpu=cortex-m3", "-mthumb", "-Os", "-std=c99", "--specs=nano.specs"]
+# The build's compile command of this file is the probe's (the client's own layout).
+PROBE_LIKE = "csrc/pop3/nx_pop3_client.c"
 
 # Component -> (library relative to the build folder, member name prefixes).
 COMPONENTS = [
@@ -49,17 +58,6 @@ def tool(name: str) -> str:
     return path
 
 
-def ensure_build(build: Path) -> None:
-    if (build / "csrc" / "libnxpop3_core.a").is_file() and (build / "libnxpop3_lwip.a").is_file():
-        return
-    configure = ["cmake", "-S", str(HW), "-B", str(build)]
-    if not (build / "CMakeCache.txt").exists() and shutil.which("ninja"):
-        configure += ["-G", "Ninja"]
-    subprocess.run(configure, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", str(build), "-j", "2"], check=True,
-                   stdout=subprocess.DEVNULL)
-
-
 def member_sizes(library: Path) -> dict[str, tuple[int, int, int]]:
     """text, data, bss of each member of a static library."""
     out = subprocess.run([tool("size"), "-B", str(library)], check=True,
@@ -75,17 +73,41 @@ def member_sizes(library: Path) -> dict[str, tuple[int, int, int]]:
     return sizes
 
 
-def probe_sizes() -> dict[str, int]:
+def client_compile_command(build: Path) -> list[str]:
+    """The compiler and flags the build used for the client, without its input, output,
+    dependency files or -Werror (the probe is not the client's code)."""
+    entries = json.loads((build / "compile_commands.json").read_text())
+    for entry in entries:
+        if entry["file"].replace(os.sep, "/").endswith(PROBE_LIKE):
+            words = entry["arguments"] if "arguments" in entry else shlex.split(entry["command"])
+            break
+    else:
+        sys.exit(f"footprint: {PROBE_LIKE} is not in {build / 'compile_commands.json'}")
+    command: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("-o", "-c", "-MF", "-MT", "-MQ"):
+            skip = True
+        elif word in ("-MD", "-MMD") or word.startswith("-Werror"):
+            continue
+        else:
+            command.append(word)
+    return command
+
+
+def probe_sizes(build: Path) -> dict[str, int]:
     """sizeof() of the control blocks, as the cross compiler lays them out."""
     source = "".join(f"{t} nxpop3_probe_{t};\n" for t in PROBE_TYPES)
     source = '#include "nx_api.h"\n#include "nxd_pop3_client.h"\n' + source
+    compile_command = client_compile_command(build)
     with tempfile.TemporaryDirectory() as tmp:
         c_file = Path(tmp) / "probe.c"
         o_file = Path(tmp) / "probe.o"
         c_file.write_text(source)
-        include = str(REPO / "csrc" / "include")
-        subprocess.run([tool("gcc"), *CPU_FLAGS, "-fno-common", "-I", include,
-                        "-c", str(c_file), "-o", str(o_file)], check=True)
+        subprocess.run([*compile_command, "-fno-common", "-c", str(c_file), "-o", str(o_file)],
+                       check=True, cwd=build)
         out = subprocess.run([tool("nm"), "-S", "--size-sort", "-t", "d", str(o_file)],
                              check=True, capture_output=True, text=True).stdout
     sizes: dict[str, int] = {}
@@ -96,22 +118,15 @@ def probe_sizes() -> dict[str, int]:
     return sizes
 
 
-def default_build_dir() -> Path:
-    """The same folder as ``nxpop3.qemu.default_build_dir`` (shared with the tests)."""
-    env = os.environ.get("NXPOP3_HW_BUILD_DIR")
-    if env:
-        return Path(env)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    digest = hashlib.sha1(str(REPO.resolve()).encode()).hexdigest()[:12]
-    return cache / "nxpop3" / f"hw-{digest}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build-dir", type=Path, default=default_build_dir())
+    parser.add_argument("--build-dir", type=Path, default=default_build_dir(REPO))
     options = parser.parse_args()
     build = options.build_dir.resolve()
-    ensure_build(build)
+    try:
+        build_firmware(REPO, build, cmake_args=["-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"])
+    except FirmwareBuildError as exc:
+        sys.exit(f"footprint: the firmware did not build:\n{exc}")
 
     cache: dict[Path, dict[str, tuple[int, int, int]]] = {}
     print("Cortex-M3, -Os, arm-none-eabi-gcc; bytes")
@@ -130,7 +145,7 @@ def main() -> int:
         print(f"{label:<18} {text:>7} {data:>6} {bss:>6}")
     print(f"{'client + MD5':<18} {client_text:>7}   (NetX Duo reference: ~6100)")
     print()
-    for name, size in probe_sizes().items():
+    for name, size in probe_sizes(build).items():
         note = "   (NetX Duo reference: 576)" if name == "NX_POP3_CLIENT" else ""
         print(f"sizeof({name}) = {size}{note}")
     return 0

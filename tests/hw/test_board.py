@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from nxpop3.qemu import QemuResult
+from nxpop3.board import QemuResult
 from nxpop3.testing import Pop3Server, apop_digest
 
 NX_NO_PACKET = 0x01

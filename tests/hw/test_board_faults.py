@@ -6,20 +6,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nxpop3 import qemu
+from nxpop3.board import board_exits, run_firmware
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_fault_handler_reports_and_exits_nonzero(hw_firmware):
-    result = qemu.run_firmware(hw_firmware, ["selftest=fault"], timeout=30.0)
-    assert result.exit_code == qemu.BOARD_EXIT_FAULT, result.describe()
+    result = run_firmware(hw_firmware, ["selftest=fault"], timeout=30.0)
+    assert result.exit_code == board_exits(ROOT)["BOARD_EXIT_FAULT"], result.describe()
     assert "FAULT exception 0x00000003 pc 0x" in result.uart  # HardFault, with the pc
 
 
 def test_bad_command_line_exits_with_usage_status(hw_firmware):
-    result = qemu.run_firmware(hw_firmware, ["port=99999"], timeout=30.0)
-    assert result.exit_code == qemu.BOARD_EXIT_USAGE, result.describe()
+    result = run_firmware(hw_firmware, ["port=99999"], timeout=30.0)
+    assert result.exit_code == board_exits(ROOT)["BOARD_EXIT_USAGE"], result.describe()
     assert "usage:" in result.uart
 
 

@@ -2,19 +2,22 @@
 report, and the relay. None of these tests needs QEMU or a cross compiler."""
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
-from nxpop3 import qemu
+import nxpop3
+from nxpop3.board import firmware, relay, runner
+
+PACKAGE = Path(nxpop3.__file__).parent
 
 
 def test_firmware_command_line_words():
-    words = qemu.firmware_command_line("alice", "s3cret", apop=True, delete=False, wait=3)
+    words = runner.firmware_command_line("alice", "s3cret", apop=True, delete=False, wait=3)
     assert words == ["server=10.0.2.100", "port=110", "user=alice", "pass=s3cret",
                      "apop=1", "delete=0", "wait=3"]
 
@@ -22,30 +25,30 @@ def test_firmware_command_line_words():
 @pytest.mark.parametrize("password", ["two words", "", "tab\there", "caf\u00e9"])
 def test_firmware_command_line_refuses_unsendable_values(password):
     with pytest.raises(ValueError):
-        qemu.firmware_command_line("alice", password)
+        runner.firmware_command_line("alice", password)
 
 
 def test_qemu_command_escapes_commas_and_uses_restricted_user_net():
-    command = qemu.qemu_command("/fw.elf", ["user=a,b", "pass=x"], server=("127.0.0.1", 2110))
+    command = runner.qemu_command("/fw.elf", ["user=a,b", "pass=x"], server=("127.0.0.1", 2110))
     joined = " ".join(command)
     assert command[:3] == ["qemu-system-arm", "-M", "mps2-an385"]
     semihosting = command[command.index("-semihosting-config") + 1]
     assert semihosting == "enable=on,target=native,arg=nxpop3_fw,arg=user=a,,b,arg=pass=x"
     nic = command[command.index("-nic") + 1]
     assert nic.startswith("user,model=lan9118,restrict=on,guestfwd=tcp:10.0.2.100:110-cmd:")
-    assert "qemu_relay.py 127.0.0.1 2110" in nic
+    assert f"{relay.__file__} 127.0.0.1 2110" in nic  # run by path: no nxpop3 import needed
     assert "-kernel /fw.elf" in joined
 
 
 def test_qemu_command_without_server_has_no_guestfwd():
-    nic = qemu.qemu_command("/fw.elf", [])[-1]
+    nic = runner.qemu_command("/fw.elf", [])[-1]
     assert nic == "user,model=lan9118,restrict=on"
 
 
 def test_result_parsing():
     uart = ("nxpop3 firmware on mps2-an385\r\nLOGIN apop\r\nSTAT 2 30\r\n"
             "MSG 1 10 0000abcd\r\nMSG 2 20 ffffffff\r\nERROR quit 0xB4\r\n")
-    result = qemu.QemuResult(exit_code=0xB4, uart=uart)
+    result = runner.QemuResult(exit_code=0xB4, uart=uart)
     assert result.login == "apop"
     assert result.stat == (2, 30)
     assert result.messages == [(1, 10, 0xABCD), (2, 20, 0xFFFFFFFF)]
@@ -56,16 +59,18 @@ def test_result_parsing():
 
 def test_default_build_dir_follows_env(monkeypatch, tmp_path):
     monkeypatch.setenv("NXPOP3_HW_BUILD_DIR", str(tmp_path / "b"))
-    assert qemu.default_build_dir("/src") == tmp_path / "b"
+    assert firmware.default_build_dir("/src") == tmp_path / "b"
     monkeypatch.delenv("NXPOP3_HW_BUILD_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    first = qemu.default_build_dir("/src/one")
+    first = firmware.default_build_dir("/src/one")
     assert first.parent == tmp_path / "nxpop3"
-    assert first != qemu.default_build_dir("/src/two")
+    assert first != firmware.default_build_dir("/src/two")
 
 
-def test_relay_pumps_both_ways_and_passes_half_closes():
-    """Run the relay as QEMU does: one socket as its stdin and stdout."""
+# The deprecated path too: a guestfwd command written for it keeps working until it goes.
+@pytest.mark.parametrize("script", ["board/relay.py", "qemu_relay.py"])
+def test_relay_pumps_both_ways_and_passes_half_closes(script):
+    """Run the relay as QEMU does, by path: one socket as its stdin and stdout."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     received = bytearray()
@@ -84,9 +89,8 @@ def test_relay_pumps_both_ways_and_passes_half_closes():
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     guest, relay_end = socket.socketpair()
-    relay = subprocess.Popen(
-        [sys.executable, os.path.join(os.path.dirname(qemu.__file__), "qemu_relay.py"),
-         "127.0.0.1", str(port), "10"],
+    process = subprocess.Popen(
+        [sys.executable, str(PACKAGE / script), "127.0.0.1", str(port), "10"],
         stdin=relay_end.fileno(), stdout=relay_end.fileno(), stderr=relay_end.fileno())
     relay_end.close()
     try:
@@ -101,10 +105,10 @@ def test_relay_pumps_both_ways_and_passes_half_closes():
                 break
             rest += chunk
         assert rest == b"+OK bye\r\n"
-        assert relay.wait(timeout=10.0) == 0
+        assert process.wait(timeout=10.0) == 0
     finally:
-        if relay.poll() is None:
-            relay.kill()
+        if process.poll() is None:
+            process.kill()
         guest.close()
         listener.close()
     thread.join(5.0)
