@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
+from nxpop3 import codes
 from nxpop3.testing.dovecot import DovecotMailbox, as_retrieved, listed_size
 
-#: NX_POP3_AUTHENTICATION_ERROR... the status nxpop3 gives a -ERR to PASS or APOP.
-AUTH_FAILED_STATUS = 0xB4
+#: The status nxpop3 gives a -ERR to PASS or APOP (from the C header, by name).
+AUTH_FAILED_STATUS = codes.NX_POP3_SERVER_ERROR_STATUS
 
 MESSAGES: list[bytes] = [
     b"From: a@example.org\nTo: b@example.org\nSubject: plain\n\nHello, world.\n",
