@@ -15,6 +15,14 @@ import nxpop3.cli
 from nxpop3 import errors
 from nxpop3.cli import exit_codes, fetch, progress, report, serve, storage
 from nxpop3.cli.exit_codes import FetchFailed
+from nxpop3.codes import (
+    NX_NO_PACKET,
+    NX_NOT_CONNECTED,
+    NX_POP3_CLIENT_INVALID_STATE,
+    NX_POP3_INVALID_REPLY,
+    NX_POP3_PARAM_ERROR,
+    NX_POP3_SERVER_ERROR_STATUS,
+)
 
 MOVED = {
     "human_size": progress, "Progress": progress, "Store": storage,
@@ -74,12 +82,15 @@ def test_unknown_name_is_an_attribute_error():
 
 
 @pytest.mark.parametrize(("error", "code"), [
-    (errors.AuthenticationError(0xB4, "[AUTH] no", "PASS"), exit_codes.EXIT_AUTH),
-    (errors.ServerError(0xB4, "[SYS/TEMP] later", "RETR"), exit_codes.EXIT_SERVER),
-    (errors.ProtocolError(0xBA, "many", "STAT"), exit_codes.EXIT_PROTOCOL),
-    (errors.BadArgument(0xB1, message="too long"), exit_codes.EXIT_USAGE),
-    (errors.Pop3Timeout(0x01, command="STAT"), exit_codes.EXIT_NETWORK),
-    (errors.ConnectionClosed(0x38, command="RETR"), exit_codes.EXIT_NETWORK),
+    (errors.AuthenticationError(NX_POP3_SERVER_ERROR_STATUS, "[AUTH] no", "PASS"),
+     exit_codes.EXIT_AUTH),
+    (errors.ServerError(NX_POP3_SERVER_ERROR_STATUS, "[SYS/TEMP] later", "RETR"),
+     exit_codes.EXIT_SERVER),
+    (errors.ProtocolError(NX_POP3_INVALID_REPLY, "many", "STAT"), exit_codes.EXIT_PROTOCOL),
+    (errors.BadArgument(NX_POP3_PARAM_ERROR, message="too long"), exit_codes.EXIT_USAGE),
+    (errors.Pop3Timeout(NX_NO_PACKET, command="STAT"), exit_codes.EXIT_NETWORK),
+    (errors.ConnectionClosed(NX_NOT_CONNECTED, command="RETR"), exit_codes.EXIT_NETWORK),
+    (errors.InvalidState(NX_POP3_CLIENT_INVALID_STATE), exit_codes.EXIT_FAILURE),
     (OSError("disk full"), exit_codes.EXIT_FAILURE),
 ])
 def test_exit_code_follows_the_exception_type(error, code):
@@ -88,7 +99,8 @@ def test_exit_code_follows_the_exception_type(error, code):
 
 def test_exit_code_ignores_what_the_message_says():
     """A network failure whose text talks of a login still exits as a network failure."""
-    error = errors.ConnectionClosed(0x38, message="PASS refused: -ERR [AUTH] invalid password")
+    error = errors.ConnectionClosed(NX_NOT_CONNECTED,
+                                    message="PASS refused: -ERR [AUTH] invalid password")
     assert exit_codes.exit_code_for(error) == exit_codes.EXIT_NETWORK
     assert "connection refused or closed" in report.describe_error(error)
 
@@ -116,12 +128,12 @@ def test_where_a_refused_command_stopped_is_said_once(monkeypatch, tmp_path):
 
         def stat(self):
             if self.command == "STAT":
-                raise errors.ServerError(0xB4, "no", "STAT")
+                raise errors.ServerError(NX_POP3_SERVER_ERROR_STATUS, "no", "STAT")
             return 3, 30
 
         def retr(self, n):
             if n == 2:
-                raise errors.ServerError(0xB4, "gone", "RETR")
+                raise errors.ServerError(NX_POP3_SERVER_ERROR_STATUS, "gone", "RETR")
             return b"Subject: x\r\n\r\nbody\r\n"
 
     for command, expected in (("STAT", "STAT refused: -ERR no\n"),

@@ -9,11 +9,8 @@ import zlib
 import pytest
 
 from nxpop3.board import QemuResult
+from nxpop3.codes import NX_NO_PACKET, NX_NOT_CONNECTED, NX_POP3_SERVER_ERROR_STATUS
 from nxpop3.testing import Pop3Server, apop_digest
-
-NX_NO_PACKET = 0x01
-NX_POP3_SERVER_ERROR_STATUS = 0xB4
-NX_NOT_CONNECTED = 0x38
 
 
 def _text_block(size: int, seed: int) -> bytes:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import nxpop3
+from nxpop3 import codes
 from nxpop3.board import firmware, relay, runner
 
 PACKAGE = Path(nxpop3.__file__).parent
@@ -48,11 +49,11 @@ def test_qemu_command_without_server_has_no_guestfwd():
 def test_result_parsing():
     uart = ("nxpop3 firmware on mps2-an385\r\nLOGIN apop\r\nSTAT 2 30\r\n"
             "MSG 1 10 0000abcd\r\nMSG 2 20 ffffffff\r\nERROR quit 0xB4\r\n")
-    result = runner.QemuResult(exit_code=0xB4, uart=uart)
+    result = runner.QemuResult(exit_code=codes.NX_POP3_SERVER_ERROR_STATUS, uart=uart)
     assert result.login == "apop"
     assert result.stat == (2, 30)
     assert result.messages == [(1, 10, 0xABCD), (2, 20, 0xFFFFFFFF)]
-    assert result.error == ("quit", 0xB4)
+    assert result.error == ("quit", codes.NX_POP3_SERVER_ERROR_STATUS)
     assert not result.ok
     assert "exit status 180" in result.describe()
 

@@ -48,6 +48,8 @@ def exit_code_for(error: BaseException) -> int:
         return EXIT_PROTOCOL
     if isinstance(error, errors.BadArgument):
         return EXIT_USAGE
+    if isinstance(error, errors.InvalidState):
+        return EXIT_FAILURE  # the command used the client wrongly: a bug, not the network
     if isinstance(error, errors.Pop3Error):
         return EXIT_NETWORK
     return EXIT_FAILURE
