@@ -63,6 +63,16 @@ class NetxStack:
             self.ffi.new("char[]", user), self.ffi.new("char[]", password),
             connect_wait, reply_wait)
 
+    def connect(self, reply_wait: int = 1000, connect_wait: int = 1000) -> int:
+        """nxd_pop3_client_connect: connect and greeting, into AUTHORIZATION."""
+        return self.lib.nxd_pop3_client_connect(self.client, self.ip, self.pool.pool, self.address,
+                                                110, connect_wait, reply_wait)
+
+    def login(self, user: bytes = b"alice", password: bytes = b"secret",
+              apop: bool = False) -> int:
+        return self.lib.nx_pop3_client_login(self.client, int(apop), self.ffi.new("char[]", user),
+                                             self.ffi.new("char[]", password))
+
     @property
     def reply_text(self) -> bytes:
         return self.ffi.string(self.client.nx_pop3_client_reply_text)

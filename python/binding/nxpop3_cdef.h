@@ -69,6 +69,8 @@ typedef struct NX_TRANSPORT_SCRIPTED_STRUCT
     ...;
 } NX_TRANSPORT_SCRIPTED;
 
+typedef struct NX_POP3_APOP_STAMP_STRUCT { ...; } NX_POP3_APOP_STAMP;
+
 typedef struct NX_POP3_CLIENT_STRUCT
 {
     NX_TCP_SOCKET nx_pop3_client_tcp_socket;
@@ -80,6 +82,8 @@ typedef struct NX_POP3_CLIENT_STRUCT
     UINT nx_pop3_client_enable_APOP_authentication;
     UINT nx_pop3_client_last_command;
     UINT nx_pop3_client_reply_truncated;
+    UINT nx_pop3_client_socket_created;
+    NX_POP3_APOP_STAMP nx_pop3_client_apop_stamp;
     CHAR nx_pop3_client_reply_text[...];
     ...;
 } NX_POP3_CLIENT;
@@ -91,7 +95,6 @@ typedef struct NX_POP3_READER_STRUCT
 } NX_POP3_READER;
 
 typedef struct NX_MD5_STRUCT { ...; } NX_MD5;
-typedef struct NX_POP3_APOP_STAMP_STRUCT { ...; } NX_POP3_APOP_STAMP;
 typedef void (*NX_POP3_REPLY_SINK)(void *context, UCHAR c);
 
 typedef struct NX_POP3_REPLY_STRUCT
