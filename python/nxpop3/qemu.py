@@ -45,7 +45,11 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """``BOARD_EXIT_FAULT`` and the others, read from the board header of the checkout."""
     if name.startswith("BOARD_EXIT_"):
-        exits = board_exits()
+        try:
+            exits = board_exits()
+        except (OSError, ValueError) as exc:
+            raise AttributeError(f"nxpop3.qemu.{name} is read from the board header: {exc}") \
+                from exc
         if name in exits:
             return exits[name]
     raise AttributeError(f"module 'nxpop3.qemu' has no attribute {name!r}")

@@ -61,6 +61,15 @@ def test_old_qemu_module_warns_and_still_works(monkeypatch):
         qemu.BOARD_EXIT_NONE  # noqa: B018
 
 
+def test_old_board_exit_names_outside_a_checkout_are_attribute_errors(monkeypatch, tmp_path):
+    monkeypatch.delenv("NXPOP3_SOURCE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("nxpop3.board.firmware.__file__", str(tmp_path / "firmware.py"))
+    with pytest.warns(DeprecationWarning):
+        qemu = _fresh_import("nxpop3.qemu")
+    assert not hasattr(qemu, "BOARD_EXIT_FAULT")
+
+
 def test_old_qemu_relay_module_warns_and_still_works():
     from nxpop3.board import relay
 
