@@ -25,7 +25,7 @@ extern "C" {
 /* POP3 status codes (NetX values). */
 #define NX_POP3_CLIENT_ERROR_CONSTANT        0xB0u
 #define NX_POP3_PARAM_ERROR                  0xB1u /* bad create argument */
-#define NX_POP3_INVALID_MAIL_ITEM            0xB2u /* index above the last STAT count */
+#define NX_POP3_INVALID_MAIL_ITEM            0xB2u /* a message number that can never be valid */
 #define NX_POP3_APOP_FAILED_MD5_DIGEST       0xB3u /* digest could not be computed */
 #define NX_POP3_SERVER_ERROR_STATUS          0xB4u /* the server answered -ERR */
 #define NX_POP3_MAIL_BUFFER_OVERFLOW         0xB5u /* (reserved, as in NetX) */
@@ -87,8 +87,6 @@ typedef struct NX_POP3_CLIENT_STRUCT
     UINT nx_pop3_client_state;                  /* NX_POP3_STATE_* */
     UINT nx_pop3_client_resume_state;           /* the state a body returns to */
     UINT nx_pop3_client_socket_created;
-    UINT nx_pop3_client_mail_count;             /* from the last STAT */
-    UINT nx_pop3_client_mail_count_valid;
     UINT nx_pop3_client_body_state;             /* message-body decoder state */
     UINT nx_pop3_client_enable_APOP_authentication; /* APOP was used for this login */
     UINT nx_pop3_client_last_command;           /* NX_POP3_COMMAND_* of the last exchange */
@@ -233,8 +231,10 @@ UINT _nx_pop3_client_mail_items_get64(NX_POP3_CLIENT *client_ptr, UINT *number_m
                                       ULONG64 *maildrop_total_size);
 
 /** "LIST n": the size of message n in octets. NX_POP3_CLIENT_INVALID_INDEX for
- *  0 and NX_POP3_INVALID_MAIL_ITEM above the last STAT count (nothing sent);
- *  NX_POP3_INDEX_MISMATCH when the server answers for another message. */
+ *  0 (checking layer, nothing sent); any other number goes to the server, which
+ *  answers -ERR for one that does not exist (numbers never change in a
+ *  session, whatever STAT says after a DELE). NX_POP3_INDEX_MISMATCH when the
+ *  server answers for another message. */
 UINT _nx_pop3_client_mail_item_size_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, ULONG *size);
 /** As nx_pop3_client_mail_item_size_get(), with the size in 64 bits. */
 UINT _nx_pop3_client_mail_item_size_get64(NX_POP3_CLIENT *client_ptr, UINT mail_item,

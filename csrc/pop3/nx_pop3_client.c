@@ -19,17 +19,6 @@
 
 #include <string.h>
 
-/* The index may not exceed the count of the last STAT, when there was one. */
-static UINT pop3_index_check(const NX_POP3_CLIENT *client_ptr, UINT index)
-{
-    if ((client_ptr->nx_pop3_client_mail_count_valid != 0u) &&
-        (index > client_ptr->nx_pop3_client_mail_count))
-    {
-        return NX_POP3_INVALID_MAIL_ITEM;
-    }
-    return NX_SUCCESS;
-}
-
 static VOID pop3_teardown(NX_POP3_CLIENT *client_ptr)
 {
     NX_TCP_SOCKET *socket_ptr = &client_ptr->nx_pop3_client_tcp_socket;
@@ -220,19 +209,17 @@ static UINT pop3_narrow(UINT status, ULONG64 value, ULONG *out)
     return NX_SUCCESS;
 }
 
-/* A command whose one argument is a message number, checked first. */
+/* A command whose one argument is a message number. Numbers never change in
+ * a session (RFC 1939: after DELE 1, message 3 is still message 3, though STAT
+ * counts one fewer), so none is refused here: the server decides. Index 0, the
+ * one that can never be valid, is refused by the checking layer. */
 static UINT pop3_numbered(NX_POP3_CLIENT *client_ptr, UINT command, UINT number,
                           NX_POP3_REPLY *reply)
 {
     NX_POP3_ARGUMENTS arguments;
-    UINT status = pop3_index_check(client_ptr, number);
 
-    if (status == NX_SUCCESS)
-    {
-        arguments.number[0] = number;
-        status = _nx_pop3_command(client_ptr, command, &arguments, reply);
-    }
-    return status;
+    arguments.number[0] = number;
+    return _nx_pop3_command(client_ptr, command, &arguments, reply);
 }
 
 /* The first two words of a +OK reply as numbers; a violation closes the session. */
@@ -270,8 +257,6 @@ UINT _nx_pop3_client_mail_items_get64(NX_POP3_CLIENT *client_ptr, UINT *number_m
     }
     if (status == NX_SUCCESS)
     {
-        client_ptr->nx_pop3_client_mail_count = (UINT)count;
-        client_ptr->nx_pop3_client_mail_count_valid = NX_TRUE;
         *number_mail_items = (UINT)count;
         *maildrop_total_size = total;
     }

@@ -77,8 +77,6 @@ typedef struct NX_POP3_CLIENT_STRUCT
     NX_PACKET *nx_pop3_client_rx_packet;
     ULONG nx_pop3_client_reply_wait;
     UINT nx_pop3_client_state;
-    UINT nx_pop3_client_mail_count;
-    UINT nx_pop3_client_mail_count_valid;
     UINT nx_pop3_client_enable_APOP_authentication;
     UINT nx_pop3_client_last_command;
     UINT nx_pop3_client_reply_truncated;

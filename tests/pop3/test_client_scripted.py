@@ -287,16 +287,34 @@ def test_quit_refused_is_reported_and_still_ends_the_session(netx_stack) -> None
 # ---- indexes and the checking layer ------------------------------------------------------
 
 def test_index_checks(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("STAT", b"+OK 2 10\r\n"))
+    s, t = logged_in(netx_stack, ("STAT", b"+OK 2 10\r\n"), ("RETR 3", b"-ERR no such message\r\n"),
+                     ("LIST 3", b"-ERR no such message\r\n"), ("DELE 3", b"-ERR no such message\r\n"))
     size = ffi.new("ULONG *")
     assert lib.nx_pop3_client_mail_item_get(s.client, 0, size) == lib.NX_POP3_CLIENT_INVALID_INDEX
     assert lib.nx_pop3_client_mail_item_delete(s.client, 0) == lib.NX_POP3_CLIENT_INVALID_INDEX
     count, total = ffi.new("UINT *"), ffi.new("ULONG *")
     assert lib.nx_pop3_client_mail_items_get(s.client, count, total) == 0
+    assert t.commands[-1] == "STAT"  # nothing was sent for index 0
+    # Above the STAT count the server decides: it is asked, and its -ERR is the answer.
     for call in (lib.nx_pop3_client_mail_item_get, lib.nx_pop3_client_mail_item_size_get):
-        assert call(s.client, 3, size) == lib.NX_POP3_INVALID_MAIL_ITEM
-    assert lib.nx_pop3_client_mail_item_delete(s.client, 3) == lib.NX_POP3_INVALID_MAIL_ITEM
-    assert t.commands[-1] == "STAT"  # nothing was sent for them
+        assert call(s.client, 3, size) == lib.NX_POP3_SERVER_ERROR_STATUS
+    assert lib.nx_pop3_client_mail_item_delete(s.client, 3) == lib.NX_POP3_SERVER_ERROR_STATUS
+    assert t.commands[-3:] == ["RETR 3", "LIST 3", "DELE 3"]
+    finish(s, t)
+
+
+def test_message_numbers_never_change_after_dele_and_stat(netx_stack) -> None:
+    # RFC 1939: after DELE 1, STAT counts 2 messages, but message 3 is still 3.
+    s, t = logged_in(netx_stack, ("STAT", b"+OK 3 30\r\n"), ("DELE 1", b"+OK\r\n"),
+                     ("STAT", b"+OK 2 20\r\n"), ("LIST 3", b"+OK 3 10\r\n"),
+                     ("RETR 3", [b"+OK 10 octets\r\nthird\r\n.\r\n"]))
+    count, total, size = ffi.new("UINT *"), ffi.new("ULONG *"), ffi.new("ULONG *")
+    assert lib.nx_pop3_client_mail_items_get(s.client, count, total) == 0
+    assert lib.nx_pop3_client_mail_item_delete(s.client, 1) == 0
+    assert lib.nx_pop3_client_mail_items_get(s.client, count, total) == 0 and count[0] == 2
+    assert lib.nx_pop3_client_mail_item_size_get(s.client, 3, size) == 0 and size[0] == 10
+    assert lib.nx_pop3_client_mail_item_get(s.client, 3, size) == 0
+    assert s.message() == (0, b"third\r\n", [7])
     finish(s, t)
 
 

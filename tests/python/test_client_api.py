@@ -257,11 +257,26 @@ def test_bad_indexes(server) -> None:
         for bad in (0, -1, True, "1"):
             with pytest.raises(BadArgument):
                 client.retr(bad)
-        client.stat()
         with pytest.raises(BadArgument) as caught:
-            client.retr(4)
+            client.retr(2**32)
         assert caught.value.name == "NX_POP3_INVALID_MAIL_ITEM"
         assert caught.value.command is None  # refused before anything was sent
+        # Above the STAT count, the server decides (numbers never change in a session).
+        client.stat()
+        with pytest.raises(ServerError) as refused:
+            client.retr(4)
+        assert refused.value.command == "RETR"
+        client.noop()  # and the session goes on
+
+
+def test_message_numbers_survive_dele_and_stat(server) -> None:
+    with connect(server) as client:
+        count, _ = client.stat()
+        client.delete(1)
+        assert client.stat()[0] == count - 1
+        assert client.retr(count) == MESSAGES[count - 1]  # still number 3, not refused
+        assert client.size(count) == len(MESSAGES[count - 1])
+        client.reset()
 
 
 def test_several_clients_at_once() -> None:
