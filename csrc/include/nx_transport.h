@@ -22,8 +22,15 @@
  *           successful connect.
  *  ticks    a monotonic clock in ticks of NX_IP_PERIODIC_RATE per second; it may wrap.
  *
- * Waits are in ticks: NX_NO_WAIT (0) polls, NX_WAIT_FOREVER blocks. A transport
- * never blocks longer than the wait it is given.
+ * Waits are in ticks: NX_NO_WAIT (0) polls, NX_WAIT_FOREVER blocks. Each call
+ * takes its deadline once, when it starts, and every wait inside it runs
+ * against that deadline: a transport never blocks longer than the wait it is
+ * given, and never returns "nothing" (0, _TIMEOUT) before it has passed. An
+ * interruption (a POSIX signal: EINTR) resumes the wait with the time that is
+ * left; it is neither a timeout nor a reason to drop the connection.
+ *
+ * A call moves at most NX_TRANSPORT_IO_MAX bytes, the largest count the LONG
+ * return carries; a larger size or length is clamped to it.
  */
 #ifndef NX_TRANSPORT_H
 #define NX_TRANSPORT_H
@@ -38,6 +45,9 @@ extern "C" {
 #define NX_TRANSPORT_TIMEOUT  (-1)
 #define NX_TRANSPORT_CLOSED   (-2)
 #define NX_TRANSPORT_ERROR    (-3)
+
+/* The most bytes one send or receive moves: LONG is 32 bits (nx_api.h). */
+#define NX_TRANSPORT_IO_MAX   0x7FFFFFFFu
 
 typedef struct NX_TRANSPORT_OPS_STRUCT
 {

@@ -1,4 +1,6 @@
-/* The POSIX-socket transport: non-blocking sockets, every wait done by poll(). */
+/* The POSIX-socket transport: non-blocking sockets, every wait done by poll()
+ * against a deadline taken once per call, so a signal (EINTR) costs neither
+ * the connection nor extra time. */
 #define _POSIX_C_SOURCE 200809L
 #include "nx_transport_posix.h"
 
@@ -17,44 +19,88 @@
 #define MSG_NOSIGNAL 0
 #endif
 
-/* Interrupted system calls are retried at most this often. */
-#define POSIX_RETRY_LIMIT 16
-
-static int posix_timeout_ms(ULONG wait_ticks)
+/* When a wait ends: CLOCK_MONOTONIC in nanoseconds, or never. */
+typedef struct POSIX_DEADLINE_STRUCT
 {
+    int forever;
+    unsigned long long end_ns;
+} POSIX_DEADLINE;
+
+static unsigned long long posix_now_ns(void)
+{
+    struct timespec now;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &now);
+    return (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec;
+}
+
+/* Taken once when a call starts; every wait of the call runs against it. */
+static POSIX_DEADLINE posix_deadline(ULONG wait_ticks)
+{
+    POSIX_DEADLINE deadline;
+
+    deadline.forever = (wait_ticks == NX_WAIT_FOREVER);
+    deadline.end_ns = posix_now_ns() +
+                      (unsigned long long)wait_ticks * 1000000000ull / NX_IP_PERIODIC_RATE;
+    return deadline;
+}
+
+static int posix_expired(const POSIX_DEADLINE *deadline)
+{
+    return !deadline->forever && (posix_now_ns() >= deadline->end_ns);
+}
+
+/* Milliseconds left for poll(): -1 forever, 0 when the deadline has passed,
+ * otherwise rounded up (poll never returns before the deadline) and capped at
+ * INT_MAX (a longer wait polls again for the rest). */
+static int posix_ms_left(const POSIX_DEADLINE *deadline)
+{
+    unsigned long long now;
     unsigned long long ms;
 
-    if (wait_ticks == NX_WAIT_FOREVER)
+    if (deadline->forever)
     {
         return -1;
     }
-    ms = ((unsigned long long)wait_ticks * 1000ull + NX_IP_PERIODIC_RATE - 1u) / NX_IP_PERIODIC_RATE;
+    now = posix_now_ns();
+    if (now >= deadline->end_ns)
+    {
+        return 0;
+    }
+    ms = (deadline->end_ns - now + 999999ull) / 1000000ull;
     return (ms > (unsigned long long)INT_MAX) ? INT_MAX : (int)ms;
 }
 
-/* 1 ready, 0 timed out, -1 error. */
-static int posix_wait(int fd, short events, ULONG wait_ticks)
+/* 1 ready, 0 the deadline passed, -1 error. A signal (EINTR) or an early
+ * wake-up polls again for the time left. Bounded by the deadline: each pass
+ * ends in readiness, an error, or a poll that used up time. */
+static int posix_wait(int fd, short events, const POSIX_DEADLINE *deadline)
 {
-    struct pollfd entry;
-    int attempt;
-    int result = -1;
-
-    for (attempt = 0; attempt < POSIX_RETRY_LIMIT; attempt++)
+    for (;;)
     {
+        struct pollfd entry;
+        int left = posix_ms_left(deadline);
+        int result;
+
         entry.fd = fd;
         entry.events = events;
         entry.revents = 0;
-        result = poll(&entry, 1, posix_timeout_ms(wait_ticks));
-        if ((result >= 0) || (errno != EINTR))
+        result = poll(&entry, 1, left);
+        if (result > 0)
         {
-            break;
+            return 1; /* readable, writable, or an error the next call reports */
         }
+        if ((result < 0) && (errno != EINTR))
+        {
+            return -1;
+        }
+        if ((result == 0) && (left == 0))
+        {
+            return 0;
+        }
+        /* EINTR, or woken before the deadline: wait again for what is left;
+         * once it has passed, left is 0 and the next poll only checks. */
     }
-    if (result > 0)
-    {
-        return 1;
-    }
-    return (result == 0) ? 0 : -1;
 }
 
 static INT posix_closed_or_error(int error)
@@ -67,10 +113,17 @@ static INT posix_closed_or_error(int error)
     return NX_TRANSPORT_ERROR;
 }
 
+/* The most one call moves: what the contract's LONG return can carry. */
+static size_t posix_io_size(ULONG size)
+{
+    return (size > NX_TRANSPORT_IO_MAX) ? (size_t)NX_TRANSPORT_IO_MAX : (size_t)size;
+}
+
 static INT posix_connect(VOID *context, VOID **connection, const NXD_ADDRESS *server, UINT port,
                          ULONG wait_ticks)
 {
     NX_TRANSPORT_POSIX *posix = (NX_TRANSPORT_POSIX *)context;
+    POSIX_DEADLINE deadline = posix_deadline(wait_ticks);
     struct sockaddr_storage address;
     socklen_t address_length;
     int *slot = NULL;
@@ -134,13 +187,15 @@ static INT posix_connect(VOID *context, VOID **connection, const NXD_ADDRESS *se
     {
         int ready;
 
-        if (errno != EINPROGRESS)
+        /* EINTR: the connection goes on in the background (POSIX), as with
+         * EINPROGRESS; calling connect() again would report EALREADY. */
+        if ((errno != EINPROGRESS) && (errno != EINTR))
         {
             error = errno;
             (void)close(fd);
             return posix_closed_or_error(error);
         }
-        ready = posix_wait(fd, POLLOUT, wait_ticks);
+        ready = posix_wait(fd, POLLOUT, &deadline);
         if (ready <= 0)
         {
             (void)close(fd);
@@ -162,52 +217,56 @@ static LONG posix_send(VOID *context, VOID *connection, const UCHAR *data, ULONG
                        ULONG wait_ticks)
 {
     int fd = *(int *)connection;
-    int attempt;
+    size_t asked = posix_io_size(length);
+    POSIX_DEADLINE deadline = posix_deadline(wait_ticks);
 
     (void)context;
-    for (attempt = 0; attempt < POSIX_RETRY_LIMIT; attempt++)
+    /* Bounded by the deadline: a pass that does not return has waited for
+     * what was left of it, or was cut short by a signal; once the deadline
+     * has passed, the next pass that cannot send returns 0. */
+    for (;;)
     {
-        ssize_t sent = send(fd, data, length, MSG_NOSIGNAL);
-        int ready;
+        ssize_t sent = send(fd, data, asked, MSG_NOSIGNAL);
+        int error;
 
         if (sent >= 0)
         {
             return (LONG)sent;
         }
-        if (errno == EINTR)
+        error = errno;
+        if ((error != EINTR) && (error != EAGAIN) && (error != EWOULDBLOCK))
         {
-            continue;
+            return posix_closed_or_error(error);
         }
-        if ((errno != EAGAIN) && (errno != EWOULDBLOCK))
-        {
-            return posix_closed_or_error(errno);
-        }
-        ready = posix_wait(fd, POLLOUT, wait_ticks);
-        if (ready == 0)
+        if (posix_expired(&deadline))
         {
             return 0;
         }
-        if (ready < 0)
+        if (error != EINTR)
         {
-            return NX_TRANSPORT_ERROR;
+            int ready = posix_wait(fd, POLLOUT, &deadline);
+            if (ready <= 0)
+            {
+                return (ready == 0) ? 0 : NX_TRANSPORT_ERROR;
+            }
         }
     }
-    return 0;
 }
 
 static LONG posix_receive(VOID *context, VOID *connection, UCHAR *buffer, ULONG size,
                           ULONG wait_ticks)
 {
     int fd = *(int *)connection;
-    size_t asked = (size > (ULONG)LONG_MAX) ? (size_t)LONG_MAX : (size_t)size;
-    int attempt;
+    size_t asked = posix_io_size(size);
+    POSIX_DEADLINE deadline = posix_deadline(wait_ticks);
 
     (void)context;
-    /* Read first: when data is waiting, that is one system call, not two. */
-    for (attempt = 0; attempt < POSIX_RETRY_LIMIT; attempt++)
+    /* Read first: when data is waiting, that is one system call, not two.
+     * Bounded by the deadline, as in posix_send. */
+    for (;;)
     {
         ssize_t got = recv(fd, buffer, asked, 0);
-        int ready;
+        int error;
 
         if (got > 0)
         {
@@ -217,25 +276,24 @@ static LONG posix_receive(VOID *context, VOID *connection, UCHAR *buffer, ULONG 
         {
             return NX_TRANSPORT_CLOSED;
         }
-        if (errno == EINTR)
+        error = errno;
+        if ((error != EINTR) && (error != EAGAIN) && (error != EWOULDBLOCK))
         {
-            continue;
+            return posix_closed_or_error(error);
         }
-        if ((errno != EAGAIN) && (errno != EWOULDBLOCK))
-        {
-            return posix_closed_or_error(errno);
-        }
-        ready = posix_wait(fd, POLLIN, wait_ticks);
-        if (ready == 0)
+        if (posix_expired(&deadline))
         {
             return 0;
         }
-        if (ready < 0)
+        if (error != EINTR)
         {
-            return NX_TRANSPORT_ERROR;
+            int ready = posix_wait(fd, POLLIN, &deadline);
+            if (ready <= 0)
+            {
+                return (ready == 0) ? 0 : NX_TRANSPORT_ERROR;
+            }
         }
     }
-    return 0;
 }
 
 static VOID posix_close(VOID *context, VOID *connection)
@@ -252,13 +310,8 @@ static VOID posix_close(VOID *context, VOID *connection)
 
 static ULONG posix_ticks(VOID *context)
 {
-    struct timespec now;
-    unsigned long long ms;
-
     (void)context;
-    (void)clock_gettime(CLOCK_MONOTONIC, &now);
-    ms = (unsigned long long)now.tv_sec * 1000ull + (unsigned long long)now.tv_nsec / 1000000ull;
-    return (ULONG)(ms * NX_IP_PERIODIC_RATE / 1000ull);
+    return (ULONG)(posix_now_ns() / 1000000ull * NX_IP_PERIODIC_RATE / 1000ull);
 }
 
 static const NX_TRANSPORT_OPS posix_ops = {

@@ -41,8 +41,12 @@ static LONG scripted_send(VOID *context, VOID *connection, const UCHAR *data, UL
     LONG result;
 
     (VOID)connection;
+    if (length > NX_TRANSPORT_IO_MAX)
+    {
+        length = NX_TRANSPORT_IO_MAX;
+    }
     result = scripted->on_send(scripted->user, data, length);
-    if (result > (LONG)length)
+    if ((result > 0) && ((ULONG)result > length))
     {
         result = (LONG)length;
     }
@@ -60,8 +64,12 @@ static LONG scripted_receive(VOID *context, VOID *connection, UCHAR *buffer, ULO
     LONG result;
 
     (VOID)connection;
+    if (size > NX_TRANSPORT_IO_MAX)
+    {
+        size = NX_TRANSPORT_IO_MAX;
+    }
     result = scripted->on_receive(scripted->user, buffer, size, wait_ticks);
-    if (result > (LONG)size)
+    if ((result > 0) && ((ULONG)result > size))
     {
         result = NX_TRANSPORT_ERROR; /* the script overran the buffer it was given */
     }
