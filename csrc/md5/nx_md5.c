@@ -16,6 +16,19 @@ static const ULONG md5_sine[64] = {
     0x6fa87e4fu, 0xfe2ce6e0u, 0xa3014314u, 0x4e0811a1u, 0xf7537e82u, 0xbd3af235u, 0x2ad7d2bbu, 0xeb86d391u
 };
 
+/* Zeroes memory through a volatile pointer, so the stores are not dropped as
+ * dead: the words of a block can hold password bytes (APOP). */
+static VOID md5_wipe(VOID *memory, ULONG size)
+{
+    volatile UCHAR *bytes = (volatile UCHAR *)memory;
+    ULONG i;
+
+    for (i = 0u; i < size; i++)
+    {
+        bytes[i] = 0u;
+    }
+}
+
 static ULONG md5_rotate(ULONG x, UINT n)
 {
     return (x << n) | (x >> (32u - n));
@@ -74,6 +87,18 @@ static VOID md5_block(ULONG state[4], const UCHAR block[64])
     state[1] += b;
     state[2] += c;
     state[3] += d;
+
+    /* The block's words are the input itself; the working variables are one
+     * step from it. Neither outlives the call. */
+    md5_wipe(words, sizeof(words));
+    a = 0u;
+    b = 0u;
+    c = 0u;
+    d = 0u;
+    md5_wipe(&a, sizeof(a));
+    md5_wipe(&b, sizeof(b));
+    md5_wipe(&c, sizeof(c));
+    md5_wipe(&d, sizeof(d));
 }
 
 VOID _nx_md5_initialize(NX_MD5 *context)

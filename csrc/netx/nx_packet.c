@@ -228,6 +228,7 @@ UINT nx_packet_data_append(NX_PACKET *packet_ptr, VOID *data_start, ULONG data_s
     NX_PACKET *tail;
     NX_PACKET *added = NX_NULL;
     NX_PACKET *added_tail = NX_NULL;
+    NX_PACKET *chained;
     ULONG room;
     ULONG needed;
     ULONG remaining = data_size;
@@ -244,6 +245,16 @@ UINT nx_packet_data_append(NX_PACKET *packet_ptr, VOID *data_start, ULONG data_s
 
     tail = (packet_ptr->nx_packet_last != NX_NULL) ? packet_ptr->nx_packet_last : packet_ptr;
     room = (ULONG)(tail->nx_packet_data_end - tail->nx_packet_append_ptr);
+
+    /* The buffers already chained count toward the limit, which release and
+     * retrieve walk: a chain never grows past it. */
+    for (chained = packet_ptr->nx_packet_next;
+         (chained != NX_NULL) && (walked < NX_PACKET_CHAIN_LIMIT);
+         chained = chained->nx_packet_next)
+    {
+        walked++;
+    }
+    walked++; /* the head */
 
     /* Take every extra buffer first, so a failure changes nothing. */
     needed = (remaining > room) ? (remaining - room) : 0u;
@@ -273,6 +284,16 @@ UINT nx_packet_data_append(NX_PACKET *packet_ptr, VOID *data_start, ULONG data_s
         added_tail = extra;
         needed = (needed > extra_room) ? (needed - extra_room) : 0u;
         walked++;
+    }
+    if (needed > 0u)
+    {
+        /* The chain limit stopped the loop: the data does not fit, and a
+         * partial append would report bytes it never stored. */
+        if (added != NX_NULL)
+        {
+            (VOID)nx_packet_release(added);
+        }
+        return NX_OVERFLOW;
     }
 
     /* Fill the current tail, then the new buffers. */
