@@ -213,6 +213,8 @@ typedef struct NX_TCP_SOCKET_STRUCT
     NXD_ADDRESS nx_tcp_connect_ip;     /* server address */
     ULONG nx_tcp_socket_rx_window_default;
     VOID *nx_tcp_socket_connection;    /* the transport's handle while connected */
+    UINT nx_tcp_socket_peeked;         /* nx_tcp_socket_peek_byte holds a received byte */
+    UCHAR nx_tcp_socket_peek_byte;     /* read by nx_tcp_socket_bytes_available() */
 } NX_TCP_SOCKET;
 
 /* Packet pool. */
@@ -259,6 +261,11 @@ UINT nx_tcp_socket_send(NX_TCP_SOCKET *socket_ptr, NX_PACKET *packet_ptr, ULONG 
  *  NX_NO_PACKET: nothing arrived within the wait (or the pool is empty);
  *  NX_NOT_CONNECTED: the peer closed and every byte has been delivered. */
 UINT nx_tcp_socket_receive(NX_TCP_SOCKET *socket_ptr, NX_PACKET **packet_ptr, ULONG wait_option);
+/** NetX's service: whether bytes wait to be received, without waiting and
+ *  without taking a packet. *bytes_available is 0 or 1 here (at least one byte
+ *  waits; the transport does not say how many). NX_NOT_CONNECTED when the peer
+ *  closed. */
+UINT nx_tcp_socket_bytes_available(NX_TCP_SOCKET *socket_ptr, ULONG *bytes_available);
 UINT nx_tcp_socket_disconnect(NX_TCP_SOCKET *socket_ptr, ULONG wait_option);
 
 #ifdef __cplusplus

@@ -41,6 +41,11 @@ extern "C" {
                                                       ULONG/UINT the caller asked for */
 #define NX_POP3_NEGATIVE_NUMBER              0xBCu /* a count or size given as negative */
 #define NX_POP3_INDEX_MISMATCH               0xBDu /* "LIST n" answered for another index */
+#define NX_POP3_UNEXPECTED_DATA              0xBEu /* bytes no command asked for: a stray reply,
+                                                      or data after a reply or a body's end */
+/* The range of the protocol-violation codes, for a caller that tells them apart. */
+#define NX_POP3_PROTOCOL_ERROR_FIRST         NX_POP3_REPLY_TOO_LONG
+#define NX_POP3_PROTOCOL_ERROR_LAST          NX_POP3_UNEXPECTED_DATA
 
 /* Session states (nx_pop3_client_state), RFC 1939's AUTHORIZATION and
  * TRANSACTION plus the client's own. */
@@ -91,6 +96,7 @@ typedef struct NX_POP3_CLIENT_STRUCT
     UINT nx_pop3_client_enable_APOP_authentication; /* APOP was used for this login */
     UINT nx_pop3_client_last_command;           /* NX_POP3_COMMAND_* of the last exchange */
     UINT nx_pop3_client_reply_truncated;        /* the last text did not fit reply_text */
+    UINT nx_pop3_client_unexpected_data;        /* bytes came after a body's end */
     NX_POP3_APOP_STAMP nx_pop3_client_apop_stamp;
     CHAR nx_pop3_client_reply_text[NX_POP3_REPLY_TEXT_SIZE]; /* text of the last status line */
 } NX_POP3_CLIENT;

@@ -296,11 +296,23 @@ UINT nx_tcp_socket_receive(NX_TCP_SOCKET *socket_ptr, NX_PACKET **packet_ptr, UL
         return status;
     }
 
-    transport = tcp_transport(socket_ptr);
-    received = transport->ops->receive(transport->context, socket_ptr->nx_tcp_socket_connection,
-                                       packet->nx_packet_append_ptr,
-                                       (ULONG)(packet->nx_packet_data_end - packet->nx_packet_append_ptr),
-                                       wait_option);
+    if (socket_ptr->nx_tcp_socket_peeked != 0u)
+    {
+        /* The byte bytes_available() took comes first, in a packet of its own. */
+        packet->nx_packet_append_ptr[0] = socket_ptr->nx_tcp_socket_peek_byte;
+        socket_ptr->nx_tcp_socket_peeked = NX_FALSE;
+        received = 1;
+    }
+    else
+    {
+        transport = tcp_transport(socket_ptr);
+        received = transport->ops->receive(transport->context,
+                                           socket_ptr->nx_tcp_socket_connection,
+                                           packet->nx_packet_append_ptr,
+                                           (ULONG)(packet->nx_packet_data_end -
+                                                   packet->nx_packet_append_ptr),
+                                           wait_option);
+    }
     if (received > 0)
     {
         ULONG room = (ULONG)(packet->nx_packet_data_end - packet->nx_packet_append_ptr);
@@ -320,6 +332,38 @@ UINT nx_tcp_socket_receive(NX_TCP_SOCKET *socket_ptr, NX_PACKET **packet_ptr, UL
     return NX_NOT_CONNECTED;
 }
 
+UINT nx_tcp_socket_bytes_available(NX_TCP_SOCKET *socket_ptr, ULONG *bytes_available)
+{
+    const NX_TRANSPORT *transport;
+    LONG received = 0;
+
+    if (!tcp_socket_valid(socket_ptr) || (bytes_available == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    *bytes_available = 0u;
+    if (socket_ptr->nx_tcp_socket_state != NX_TCP_ESTABLISHED)
+    {
+        return NX_NOT_CONNECTED;
+    }
+    if (socket_ptr->nx_tcp_socket_peeked == 0u)
+    {
+        /* One byte into the socket's own stash: no packet is needed to look. */
+        transport = tcp_transport(socket_ptr);
+        received = transport->ops->receive(transport->context,
+                                           socket_ptr->nx_tcp_socket_connection,
+                                           &socket_ptr->nx_tcp_socket_peek_byte, 1u, NX_NO_WAIT);
+        if (received < 0)
+        {
+            socket_ptr->nx_tcp_socket_state = NX_TCP_CLOSE_WAIT;
+            return NX_NOT_CONNECTED;
+        }
+        socket_ptr->nx_tcp_socket_peeked = (received > 0) ? NX_TRUE : NX_FALSE;
+    }
+    *bytes_available = socket_ptr->nx_tcp_socket_peeked;
+    return NX_SUCCESS;
+}
+
 UINT nx_tcp_socket_disconnect(NX_TCP_SOCKET *socket_ptr, ULONG wait_option)
 {
     const NX_TRANSPORT *transport;
@@ -337,5 +381,6 @@ UINT nx_tcp_socket_disconnect(NX_TCP_SOCKET *socket_ptr, ULONG wait_option)
     transport->ops->close(transport->context, socket_ptr->nx_tcp_socket_connection);
     socket_ptr->nx_tcp_socket_connection = NX_NULL;
     socket_ptr->nx_tcp_socket_state = NX_TCP_CLOSED;
+    socket_ptr->nx_tcp_socket_peeked = NX_FALSE; /* a byte of this connection only */
     return NX_SUCCESS;
 }

@@ -91,7 +91,6 @@ UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
         _nx_pop3_reply_sink_set(&reply, _nx_pop3_apop_stamp_byte,
                                 &client_ptr->nx_pop3_client_apop_stamp);
         status = _nx_pop3_reply_receive(client_ptr, &reply);
-        _nx_pop3_rx_release(client_ptr);
     }
 
     if (status != NX_SUCCESS)
@@ -344,6 +343,7 @@ UINT _nx_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr, NX_PACKET
     UCHAR *out;
     ULONG length;
     ULONG written = 0u;
+    ULONG used;
     ULONG held;
     UINT status;
 
@@ -388,15 +388,17 @@ UINT _nx_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr, NX_PACKET
         packet->nx_packet_append_ptr++;
     }
     out = packet->nx_packet_prepend_ptr - held;
-    (VOID)_nx_pop3_body_decode(&client_ptr->nx_pop3_client_body_state,
-                               packet->nx_packet_prepend_ptr, length, out, &written);
+    used = _nx_pop3_body_decode(&client_ptr->nx_pop3_client_body_state,
+                                packet->nx_packet_prepend_ptr, length, out, &written);
 
     packet->nx_packet_prepend_ptr = out;
     packet->nx_packet_append_ptr = out + written;
     packet->nx_packet_length = written;
     if (client_ptr->nx_pop3_client_body_state == NX_POP3_BODY_DONE)
     {
-        /* Anything after the terminator was not asked for and is dropped. */
+        /* Bytes after the terminator were asked for by no command: they go with
+         * this packet, and the next command reports them (NX_POP3_UNEXPECTED_DATA). */
+        client_ptr->nx_pop3_client_unexpected_data = (used < length);
         client_ptr->nx_pop3_client_state = client_ptr->nx_pop3_client_resume_state;
         *final_packet = NX_TRUE;
     }

@@ -224,6 +224,31 @@ UINT _nx_pop3_reply_receive(NX_POP3_CLIENT *client_ptr, NX_POP3_REPLY *reply)
     return status;
 }
 
+/* Before a command goes out, nothing may be waiting: bytes after the last
+ * reply or body (kept, or flagged when they came with a body's last packet) or
+ * bytes that arrived since were asked for by no command, and reading them as
+ * the next reply would put every later answer off by one. Checked here, before
+ * each command, the result does not depend on how the bytes were split into
+ * segments: arriving with the reply or a moment later, they are found. A peer
+ * that closed is reported as such before anything is sent. */
+static UINT pop3_quiet_check(NX_POP3_CLIENT *client_ptr)
+{
+    ULONG waiting = 0u;
+    UINT status = nx_tcp_socket_bytes_available(&client_ptr->nx_pop3_client_tcp_socket, &waiting);
+
+    if ((status == NX_SUCCESS) &&
+        ((waiting != 0u) || (client_ptr->nx_pop3_client_rx_packet != NX_NULL) ||
+         (client_ptr->nx_pop3_client_unexpected_data != 0u)))
+    {
+        status = NX_POP3_UNEXPECTED_DATA;
+    }
+    if (status != NX_SUCCESS)
+    {
+        status = _nx_pop3_abort(client_ptr, status);
+    }
+    return status;
+}
+
 UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
                       const NX_POP3_ARGUMENTS *arguments, NX_POP3_REPLY *reply)
 {
@@ -236,6 +261,11 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
         return status;
     }
     descriptor = &pop3_commands[command - NX_POP3_FIRST_COMMAND];
+    status = pop3_quiet_check(client_ptr);
+    if (status != NX_SUCCESS)
+    {
+        return status;
+    }
 
     status = nx_packet_allocate(client_ptr->nx_pop3_client_packet_pool_ptr, &line.packet,
                                 NX_TCP_PACKET, NX_POP3_CLIENT_PACKET_TIMEOUT);
@@ -255,8 +285,6 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
         return NX_POP3_INSUFFICIENT_PACKET_PAYLOAD;
     }
 
-    /* Leftovers from an earlier reply were not asked for. */
-    _nx_pop3_rx_release(client_ptr);
     client_ptr->nx_pop3_client_last_command = command;
     status = nx_tcp_socket_send(&client_ptr->nx_pop3_client_tcp_socket, line.packet,
                                 NX_POP3_TCP_SOCKET_SEND_WAIT);
@@ -275,9 +303,8 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
         client_ptr->nx_pop3_client_body_state = NX_POP3_BODY_LINE_START;
         client_ptr->nx_pop3_client_state = NX_POP3_STATE_DOWNLOADING;
     }
-    else
-    {
-        _nx_pop3_rx_release(client_ptr); /* only a body may follow a reply */
-    }
+    /* After a single-line reply, bytes left in nx_pop3_client_rx_packet were
+     * not asked for: the next command reports them (pop3_quiet_check). A
+     * failed exchange has released them with the connection. */
     return status;
 }

@@ -69,6 +69,13 @@ def _command_name(macro: str) -> str:
 #: Status value -> NetX name (``0x38`` -> ``"NX_NOT_CONNECTED"``).
 STATUS_NAMES: dict[int, str] = _statuses()
 
+#: The protocol-violation statuses (the server broke the protocol; the C client
+#: closed the connection): ``NX_POP3_PROTOCOL_ERROR_FIRST`` .. ``_LAST``.
+PROTOCOL_VIOLATIONS: frozenset[int] = frozenset(
+    value for value in STATUS_NAMES
+    if CONSTANTS["NX_POP3_PROTOCOL_ERROR_FIRST"].value <= value
+    <= CONSTANTS["NX_POP3_PROTOCOL_ERROR_LAST"].value)
+
 def _first_names(prefix: str) -> dict[int, str]:
     """Value -> macro, for the macros named ``prefix*``; the first macro of a value
     names it (a later one of the same value, ``NX_POP3_COMMAND_FIRST``, is an alias)."""

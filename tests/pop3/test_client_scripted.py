@@ -287,8 +287,9 @@ def test_quit_refused_is_reported_and_still_ends_the_session(netx_stack) -> None
 # ---- indexes and the checking layer ------------------------------------------------------
 
 def test_index_checks(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("STAT", b"+OK 2 10\r\n"), ("RETR 3", b"-ERR no such message\r\n"),
-                     ("LIST 3", b"-ERR no such message\r\n"), ("DELE 3", b"-ERR no such message\r\n"))
+    no = b"-ERR no such message\r\n"
+    s, t = logged_in(netx_stack, ("STAT", b"+OK 2 10\r\n"), ("RETR 3", no), ("LIST 3", no),
+                     ("DELE 3", no))
     size = ffi.new("ULONG *")
     assert lib.nx_pop3_client_mail_item_get(s.client, 0, size) == lib.NX_POP3_CLIENT_INVALID_INDEX
     assert lib.nx_pop3_client_mail_item_delete(s.client, 0) == lib.NX_POP3_CLIENT_INVALID_INDEX
@@ -480,14 +481,52 @@ def test_delete_while_downloading_releases_everything(netx_stack) -> None:
     finish(s, t)
 
 
-def test_bytes_after_the_terminator_are_dropped(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("RETR 1", b"+OK\r\nx\r\n.\r\n+OK unsolicited\r\n"),
-                     ("NOOP", b"+OK real\r\n"))
-    size = ffi.new("ULONG *")
-    assert lib.nx_pop3_client_mail_item_get(s.client, 1, size) == 0
-    assert s.message()[:2] == (0, b"x\r\n")
+def test_bytes_after_the_terminator_fail_the_next_command(netx_stack) -> None:
+    # Unsolicited bytes after a body's end, in the same segment or the next:
+    # the body is whole, and the next command fails before it is sent.
+    for reply in ([b"+OK\r\nx\r\n.\r\n+OK unsolicited\r\n"],
+                  [b"+OK\r\nx\r\n.\r\n", b"+OK unsolicited\r\n"]):
+        s, t = logged_in(netx_stack, ("RETR 1", reply), ("NOOP", b"+OK real\r\n"))
+        size = ffi.new("ULONG *")
+        assert lib.nx_pop3_client_mail_item_get(s.client, 1, size) == 0
+        assert s.message()[:2] == (0, b"x\r\n")
+        assert lib.nx_pop3_client_noop(s.client) == lib.NX_POP3_UNEXPECTED_DATA
+        assert t.commands[-1] == "RETR 1"  # NOOP never went out
+        assert s.client.nx_pop3_client_state == lib.NX_POP3_STATE_CLOSED
+        assert lib.nx_pop3_client_noop(s.client) == lib.NX_NOT_CONNECTED
+        finish(s, t)
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_stray_status_line_is_never_taken_for_the_next_reply(netx_stack, split: bool) -> None:
+    # The stray line arrives with the STAT reply or as a segment of its own:
+    # either way the next command fails, nothing is off by one.
+    stat = b"+OK 2 20\r\n"
+    stray = b"-ERR stray\r\n"
+    reply = [stat, stray] if split else [stat + stray]
+    s, t = logged_in(netx_stack, ("STAT", reply), ("NOOP", b"+OK\r\n"))
+    count, total = ffi.new("UINT *"), ffi.new("ULONG *")
+    assert lib.nx_pop3_client_mail_items_get(s.client, count, total) == 0
+    assert (count[0], total[0]) == (2, 20)
+    assert lib.nx_pop3_client_noop(s.client) == lib.NX_POP3_UNEXPECTED_DATA
+    assert t.commands[-1] == "STAT"
+    finish(s, t)
+
+
+def test_bytes_after_the_greeting_fail_the_login_before_a_credential_goes_out(netx_stack) -> None:
+    for greeting in ([b"+OK hi\r\n+OK\r\n"], [b"+OK hi\r\n", b"+OK\r\n"]):
+        t = ScriptedTransport(greeting)
+        s = netx_stack(t)
+        assert s.create() == lib.NX_POP3_UNEXPECTED_DATA
+        assert bytes(t.sent) == b""
+        assert lib.nx_ip_delete(s.ip) == 0
+
+
+def test_a_peer_that_closed_after_a_reply_is_found_before_sending(netx_stack) -> None:
+    s, t = logged_in(netx_stack, ("NOOP", [b"+OK\r\n", CLOSE]))
     assert lib.nx_pop3_client_noop(s.client) == 0
-    assert s.reply_text == b"real"
+    assert lib.nx_pop3_client_reset(s.client) == lib.NX_NOT_CONNECTED
+    assert t.commands[-1] == "NOOP"
     finish(s, t)
 
 
