@@ -53,7 +53,19 @@ typedef struct NX_TCP_SOCKET_STRUCT
     ...;
 } NX_TCP_SOCKET;
 
-typedef struct NX_TRANSPORT_STRUCT { ...; } NX_TRANSPORT;
+/* The transport contract (nx_transport.h), so tests can call a transport directly. */
+typedef struct NX_TRANSPORT_OPS_STRUCT
+{
+    INT  (*connect)(void *context, void **connection, const NXD_ADDRESS *server, UINT port,
+                    ULONG wait_ticks);
+    LONG (*send)(void *context, void *connection, const UCHAR *data, ULONG length,
+                 ULONG wait_ticks);
+    LONG (*receive)(void *context, void *connection, UCHAR *buffer, ULONG size,
+                    ULONG wait_ticks);
+    void (*close)(void *context, void *connection);
+    ULONG (*ticks)(void *context);
+} NX_TRANSPORT_OPS;
+typedef struct NX_TRANSPORT_STRUCT { const NX_TRANSPORT_OPS *ops; void *context; } NX_TRANSPORT;
 typedef struct NX_TRANSPORT_POSIX_STRUCT { ...; } NX_TRANSPORT_POSIX;
 
 typedef struct NX_TRANSPORT_SCRIPTED_STRUCT
