@@ -105,15 +105,10 @@ UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, UINT apop, const CHAR *name,
     NX_POP3_ARGUMENTS arguments;
     NX_POP3_REPLY reply;
     CHAR hex[33];
-    UINT status = _nx_pop3_command_allowed(client_ptr, NX_POP3_COMMAND_USER);
+    UINT status = NX_POP3_SERVER_ERROR_STATUS; /* as if APOP were refused: USER/PASS follow */
 
-    if (status != NX_SUCCESS)
-    {
-        return status;
-    }
-    memset(&arguments, 0, sizeof(arguments));
+    /* Out of AUTHORIZATION the stamp is gone and the command layer refuses USER. */
     arguments.text[0] = name;
-    status = NX_POP3_SERVER_ERROR_STATUS; /* "APOP refused": USER/PASS follow */
     if ((apop != 0u) &&
         (_nx_pop3_apop_digest(&client_ptr->nx_pop3_client_apop_stamp, password, hex) == NX_SUCCESS))
     {

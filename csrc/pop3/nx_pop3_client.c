@@ -19,24 +19,6 @@
 
 #include <string.h>
 
-static VOID pop3_teardown(NX_POP3_CLIENT *client_ptr)
-{
-    NX_TCP_SOCKET *socket_ptr = &client_ptr->nx_pop3_client_tcp_socket;
-
-    (VOID)_nx_pop3_abort(client_ptr, NX_SUCCESS);
-    if (client_ptr->nx_pop3_client_socket_created != 0u)
-    {
-        if (socket_ptr->nx_tcp_socket_bound != 0u)
-        {
-            (VOID)nx_tcp_client_socket_unbind(socket_ptr);
-        }
-        (VOID)nx_tcp_socket_delete(socket_ptr);
-        client_ptr->nx_pop3_client_socket_created = NX_FALSE;
-    }
-    memset(&client_ptr->nx_pop3_client_apop_stamp, 0, sizeof(client_ptr->nx_pop3_client_apop_stamp));
-    client_ptr->nx_pop3_client_id = 0u;
-}
-
 /* The credentials are checked here, not only in the checking layer: a CR or
  * LF in them would let the caller's data inject commands. */
 static UINT pop3_credentials_check(const CHAR *client_name, const CHAR *client_password)
@@ -95,7 +77,7 @@ UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
 
     if (status != NX_SUCCESS)
     {
-        pop3_teardown(client_ptr);
+        (VOID)_nx_pop3_client_delete(client_ptr); /* everything created goes */
     }
     else
     {
@@ -134,7 +116,7 @@ UINT _nxd_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authentic
         status = _nx_pop3_login(client_ptr, APOP_authentication, client_name, client_password);
         if (status != NX_SUCCESS)
         {
-            pop3_teardown(client_ptr); /* NetX's create leaves nothing behind */
+            (VOID)_nx_pop3_client_delete(client_ptr); /* NetX's create leaves nothing */
         }
     }
     return status;

@@ -9,56 +9,45 @@ static UINT pop3_client_valid(const NX_POP3_CLIENT *client_ptr)
     return (client_ptr != NX_NULL) && (client_ptr->nx_pop3_client_id == NX_POP3_CLIENT_ID);
 }
 
-static UINT pop3_create_check(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
-                              NX_PACKET_POOL *packet_pool_ptr, CHAR *client_name,
-                              CHAR *client_password)
-{
-    if ((client_ptr == NX_NULL) || (ip_ptr == NX_NULL) || (packet_pool_ptr == NX_NULL) ||
-        (client_name == NX_NULL) || (client_password == NX_NULL))
-    {
-        return NX_PTR_ERROR;
-    }
-    if (client_ptr->nx_pop3_client_id == NX_POP3_CLIENT_ID)
-    {
-        return NX_PTR_ERROR; /* already created */
-    }
-    return NX_SUCCESS;
-}
-
-UINT _nxe_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,
-                             NX_PACKET_POOL *packet_pool_ptr, ULONG server_ip_address,
-                             ULONG server_port, CHAR *client_name, CHAR *client_password)
-{
-    UINT status = pop3_create_check(client_ptr, ip_ptr, packet_pool_ptr, client_name,
-                                    client_password);
-    if (status != NX_SUCCESS)
-    {
-        return status;
-    }
-    if ((server_ip_address == 0u) || (server_port == 0u))
-    {
-        return NX_POP3_PARAM_ERROR;
-    }
-    return _nx_pop3_client_create(client_ptr, APOP_authentication, ip_ptr, packet_pool_ptr,
-                                  server_ip_address, server_port, client_name, client_password);
-}
-
 static UINT pop3_address_check(const NXD_ADDRESS *server_ip_address, ULONG server_port)
 {
-    if (server_port == 0u)
-    {
-        return NX_POP3_PARAM_ERROR;
-    }
+    UINT status = NX_IP_ADDRESS_ERROR;
+
     if (server_ip_address->nxd_ip_version == NX_IP_VERSION_V4)
     {
-        return (server_ip_address->nxd_ip_address.v4 == 0u) ? NX_POP3_PARAM_ERROR : NX_SUCCESS;
+        status = (server_ip_address->nxd_ip_address.v4 == 0u) ? NX_POP3_PARAM_ERROR : NX_SUCCESS;
     }
-    if (server_ip_address->nxd_ip_version == NX_IP_VERSION_V6)
+    else if (server_ip_address->nxd_ip_version == NX_IP_VERSION_V6)
     {
         const ULONG *v6 = server_ip_address->nxd_ip_address.v6;
-        return ((v6[0] | v6[1] | v6[2] | v6[3]) == 0u) ? NX_POP3_PARAM_ERROR : NX_SUCCESS;
+        status = ((v6[0] | v6[1] | v6[2] | v6[3]) == 0u) ? NX_POP3_PARAM_ERROR : NX_SUCCESS;
     }
-    return NX_IP_ADDRESS_ERROR;
+    if ((status == NX_SUCCESS) && (server_port == 0u))
+    {
+        status = NX_POP3_PARAM_ERROR;
+    }
+    return status;
+}
+
+/* What connect and every create check: pointers, a client not yet created, the
+ * server's address and port, and waits that are not 0. */
+static UINT pop3_connect_check(const NX_POP3_CLIENT *client_ptr, const NX_IP *ip_ptr,
+                               const NX_PACKET_POOL *packet_pool_ptr,
+                               const NXD_ADDRESS *server_ip_address, ULONG server_port,
+                               ULONG connect_wait, ULONG reply_wait)
+{
+    UINT status = NX_PTR_ERROR;
+
+    if ((client_ptr != NX_NULL) && (ip_ptr != NX_NULL) && (packet_pool_ptr != NX_NULL) &&
+        (server_ip_address != NX_NULL) && (client_ptr->nx_pop3_client_id != NX_POP3_CLIENT_ID))
+    {
+        status = pop3_address_check(server_ip_address, server_port);
+    }
+    if ((status == NX_SUCCESS) && ((connect_wait == 0u) || (reply_wait == 0u)))
+    {
+        status = NX_OPTION_ERROR;
+    }
+    return status;
 }
 
 UINT _nxde_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
@@ -67,27 +56,21 @@ UINT _nxde_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authenti
                                   CHAR *client_name, CHAR *client_password,
                                   ULONG connect_wait, ULONG reply_wait)
 {
-    UINT status = pop3_create_check(client_ptr, ip_ptr, packet_pool_ptr, client_name,
-                                    client_password);
-    if ((status == NX_SUCCESS) && (server_ip_address == NX_NULL))
+    UINT status = NX_PTR_ERROR;
+
+    if ((client_name != NX_NULL) && (client_password != NX_NULL))
     {
-        status = NX_PTR_ERROR;
+        status = pop3_connect_check(client_ptr, ip_ptr, packet_pool_ptr, server_ip_address,
+                                    server_port, connect_wait, reply_wait);
     }
     if (status == NX_SUCCESS)
     {
-        status = pop3_address_check(server_ip_address, server_port);
+        status = _nxd_pop3_client_create_ext(client_ptr, APOP_authentication, ip_ptr,
+                                             packet_pool_ptr, server_ip_address, server_port,
+                                             client_name, client_password, connect_wait,
+                                             reply_wait);
     }
-    if ((status == NX_SUCCESS) && ((connect_wait == 0u) || (reply_wait == 0u)))
-    {
-        status = NX_OPTION_ERROR;
-    }
-    if (status != NX_SUCCESS)
-    {
-        return status;
-    }
-    return _nxd_pop3_client_create_ext(client_ptr, APOP_authentication, ip_ptr, packet_pool_ptr,
-                                       server_ip_address, server_port, client_name,
-                                       client_password, connect_wait, reply_wait);
+    return status;
 }
 
 UINT _nxde_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,
@@ -100,25 +83,25 @@ UINT _nxde_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authenticati
                                         NX_POP3_SERVER_REPLY_TIMEOUT);
 }
 
+UINT _nxe_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,
+                             NX_PACKET_POOL *packet_pool_ptr, ULONG server_ip_address,
+                             ULONG server_port, CHAR *client_name, CHAR *client_password)
+{
+    NXD_ADDRESS server;
+
+    server.nxd_ip_version = NX_IP_VERSION_V4;
+    server.nxd_ip_address.v4 = server_ip_address;
+    return _nxde_pop3_client_create(client_ptr, APOP_authentication, ip_ptr, packet_pool_ptr,
+                                    &server, server_port, client_name, client_password);
+}
+
 UINT _nxde_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
                                NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
                                ULONG server_port, ULONG connect_wait, ULONG reply_wait)
 {
-    UINT status = NX_SUCCESS;
+    UINT status = pop3_connect_check(client_ptr, ip_ptr, packet_pool_ptr, server_ip_address,
+                                     server_port, connect_wait, reply_wait);
 
-    if ((client_ptr == NX_NULL) || (ip_ptr == NX_NULL) || (packet_pool_ptr == NX_NULL) ||
-        (server_ip_address == NX_NULL) || (client_ptr->nx_pop3_client_id == NX_POP3_CLIENT_ID))
-    {
-        status = NX_PTR_ERROR; /* or already created */
-    }
-    if (status == NX_SUCCESS)
-    {
-        status = pop3_address_check(server_ip_address, server_port);
-    }
-    if ((status == NX_SUCCESS) && ((connect_wait == 0u) || (reply_wait == 0u)))
-    {
-        status = NX_OPTION_ERROR;
-    }
     if (status == NX_SUCCESS)
     {
         status = _nxd_pop3_client_connect(client_ptr, ip_ptr, packet_pool_ptr, server_ip_address,
