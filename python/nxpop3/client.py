@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import threading
+import warnings
 from collections.abc import Iterator
 from types import TracebackType
 
@@ -78,6 +79,12 @@ class Client:
     body packet. The messages come back exactly as stored: CRLF line ends,
     dot-stuffing removed. Leaving a ``with`` block sends QUIT (applying
     deletions) unless an exception is on its way, then closes.
+
+    A failure in the middle of a message body (a timeout included) ends the
+    session: the connection is closed, the exception's ``partial`` holds the
+    bytes received and not yet handed out, and every later command raises
+    ``InvalidState``. Leaving a ``with`` block normally after that, while
+    deletions were made, raises ``InvalidState`` saying they were not applied.
     """
 
     def __init__(self, host: str, port: int = 110, user: str = "", password: str = "", *,
@@ -101,6 +108,10 @@ class Client:
         self._ip_name = ffi.new("char[]", b"nxpop3")
         self._created = False
         self._downloading = False
+        # The error that ended the session, if one did; later commands name it.
+        self._failure: Pop3Error | None = None
+        # Messages marked deleted (DELE +OK) and not yet applied by QUIT.
+        self._deleted: set[int] = set()
         self._buffer: ffi.CData | None = None
         # Out-parameters of the C calls, allocated once: retr() runs per message.
         self._size = ffi.new("ULONG64 *")
@@ -140,10 +151,32 @@ class Client:
 
     def _check(self, status: int, message: str | None = None) -> None:
         if status != lib.NX_SUCCESS:
-            raise self._error(status, message)
+            error = self._error(status, message)
+            if self._created and \
+                    int(self._client.nx_pop3_client_state) == codes.NX_POP3_STATE_CLOSED:
+                self._failure = error  # the C client closed the connection
+            raise error
+
+    def _body_failure(self, status: int, received: bytes) -> Pop3Error:
+        """A failure in the middle of a body: the session ends here, loudly.
+
+        The connection is closed, so no half-read body can be resumed by
+        accident; the bytes received and not handed out go with the error."""
+        command = codes.COMMAND_NAMES.get(int(self._client.nx_pop3_client_last_command), "RETR")
+        error = self._error(status, f"{command}: the message stopped after {len(received)} "
+                                    "bytes (in .partial); the connection is closed")
+        error.partial = received
+        self._failure = error
+        self._close_locked()
+        return error
 
     def _session(self) -> None:
         """Raises InvalidState when no command may go out now (nothing is sent)."""
+        if self._failure is not None:
+            raise InvalidState(codes.NX_NOT_CONNECTED,
+                               message="the connection is closed: the session ended with "
+                                       f"an earlier error, {self._failure.name}") \
+                from self._failure
         if not self._created:
             raise InvalidState(codes.NX_NOT_CONNECTED, message="the client is closed")
         if self._downloading:
@@ -161,8 +194,10 @@ class Client:
 
     @property
     def last_reply(self) -> str:
-        """The text of the server's last status line."""
-        return ffi.string(self._client.nx_pop3_client_reply_text).decode("utf-8", "replace")
+        """The text of the server's last status line, as sent (control characters
+        included: show it through ``nxpop3.server_text.printable``)."""
+        with self._lock:  # a command in another thread may be writing it
+            return ffi.string(self._client.nx_pop3_client_reply_text).decode("utf-8", "replace")
 
     # Commands.
     def stat(self) -> tuple[int, int]:
@@ -196,10 +231,10 @@ class Client:
             while True:
                 status = lib.nx_pop3_client_message_read(self._client, self._reader, buffer,
                                                          _RETR_CHUNK, self._got, self._done)
-                if status != lib.NX_SUCCESS:
-                    self._abandon()
-                    raise self._error(status)
                 piece = ffi.buffer(buffer, int(self._got[0]))
+                if status != lib.NX_SUCCESS:
+                    received = piece[:] if out is None else out.getvalue() + piece[:]
+                    raise self._body_failure(status, received)
                 if self._done[0] and out is None:
                     return piece[:]
                 if out is None:
@@ -213,7 +248,9 @@ class Client:
 
         RETR is sent now. Until the iterator is exhausted or closed, other
         commands raise ``InvalidState`` (NX_POP3_CLIENT_INVALID_STATE); closing
-        it early reads the rest of the message and drops it.
+        it early reads the rest of the message and drops it. A failure while it
+        runs ends the session (see the class); the exception's ``partial`` holds
+        the bytes received after the last chunk it yielded.
         """
         if not isinstance(chunk_size, int) or not 1 <= chunk_size <= (1 << 30):
             raise BadArgument(codes.NX_SIZE_ERROR, message="chunk_size must be 1..2**30")
@@ -228,6 +265,7 @@ class Client:
         with self._lock:
             self._session()
             self._check(lib.nx_pop3_client_mail_item_delete(self._client, _index(n)))
+            self._deleted.add(n)
 
     def noop(self) -> None:
         """NOOP."""
@@ -240,6 +278,7 @@ class Client:
         with self._lock:
             self._session()
             self._check(lib.nx_pop3_client_reset(self._client))
+            self._deleted.clear()
 
     def quit(self) -> None:
         """QUIT: the server applies the deletions; the connection then closes."""
@@ -252,12 +291,14 @@ class Client:
                 raise
             try:
                 self._check(lib.nx_pop3_client_quit(self._client))
+                self._deleted.clear()
             finally:
                 self._close_locked()
 
     def close(self) -> None:
         """Drops the connection without QUIT (deletions are not applied)."""
         with self._lock:
+            self._deleted.clear()  # dropped on purpose
             self._close_locked()
 
     # Internals.
@@ -271,23 +312,31 @@ class Client:
             self._buffer = ffi.new("UCHAR[]", size)
         return self._buffer
 
-    def _abandon(self) -> None:
-        lib.nx_pop3_client_message_reader_release(self._reader)
-        self._downloading = False
-
     def _read_chunk(self, chunk_size: int) -> tuple[bytes, bool]:
         with self._lock:
+            if not self._downloading:
+                self._session()  # ended or closed: says which
+                raise InvalidState(codes.NX_POP3_CLIENT_INVALID_STATE,
+                                   message="no message is being streamed")
             buffer = self._chunk_buffer(chunk_size)
             got, done = self._got, self._done
             status = lib.nx_pop3_client_message_read(self._client, self._reader, buffer,
                                                      chunk_size, got, done)
             data = ffi.buffer(buffer, int(got[0]))[:]
             if status != lib.NX_SUCCESS:
-                self._abandon()
-                raise self._error(status)
+                raise self._body_failure(status, data)
             if done[0]:
                 self._downloading = False
             return data, bool(done[0])
+
+    def _unapplied_deletions(self) -> str | None:
+        """What to tell the caller when the session ends without QUIT while
+        deletions were made: they were not applied."""
+        if not self._deleted:
+            return None
+        numbers = ", ".join(str(n) for n in sorted(self._deleted))
+        cause = f" (the session ended with {self._failure.name})" if self._failure else ""
+        return f"QUIT was not sent{cause}: the deletions of messages {numbers} were NOT applied"
 
     def _close_locked(self) -> None:
         if self._created:
@@ -302,11 +351,33 @@ class Client:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc_type is None and self._created and not self._downloading and \
+        if exc is None and self._created and self._failure is None and self._downloading:
+            try:
+                self._drain()  # a stream left open: its rest is read and dropped
+            except Pop3Error:
+                pass  # the session has ended; said below if deletions are lost
+        if exc is None and self._created and self._failure is None and \
                 int(self._client.nx_pop3_client_state) == lib.NX_POP3_STATE_TRANSACTION:
             self.quit()
+            return
+        with self._lock:
+            lost = self._unapplied_deletions()
+            self._deleted.clear()
+            self._close_locked()
+        if lost is None:
+            return
+        if exc is None:
+            raise InvalidState(codes.NX_NOT_CONNECTED, message=lost) from self._failure
+        if hasattr(exc, "add_note"):  # Python 3.11+: shown with the traceback
+            exc.add_note(f"nxpop3: {lost}")
         else:
-            self.close()
+            warnings.warn(f"nxpop3: {lost}", RuntimeWarning, stacklevel=2)
+
+    def _drain(self) -> None:
+        """Reads the streamed message to its end and drops it. Bounded: each
+        chunk is non-empty or ends the message, or raises."""
+        while self._downloading:
+            self._read_chunk(_STREAM_CHUNK)
 
     def __del__(self) -> None:
         if getattr(self, "_created", False):
@@ -320,6 +391,7 @@ class _MessageStream:
         self._client = client
         self._chunk_size = chunk_size
         self._done = False
+        self._failed = False
 
     def __iter__(self) -> _MessageStream:
         return self
@@ -329,7 +401,12 @@ class _MessageStream:
         # (message_read only returns short when the message ends).
         if self._done:
             raise StopIteration
-        data, final = self._client._read_chunk(self._chunk_size)
+        try:
+            data, final = self._client._read_chunk(self._chunk_size)
+        except Pop3Error:
+            # Never a silent end: every later next() raises InvalidState.
+            self._failed = True
+            raise
         if final:
             self._done = True
         if not data:
@@ -337,9 +414,17 @@ class _MessageStream:
         return data
 
     def close(self) -> None:
-        """Reads and drops the rest of the message, keeping the session usable."""
-        while not self._done:
-            _, self._done = self._client._read_chunk(_STREAM_CHUNK)
+        """Reads and drops the rest of the message, keeping the session usable.
+
+        Does nothing once the stream failed or the client was closed: there is
+        no message left to read. A failure while draining ends the session."""
+        # Bounded: each chunk is non-empty or ends the message, or raises.
+        while not self._done and not self._failed and self._client._downloading:
+            try:
+                _, self._done = self._client._read_chunk(_STREAM_CHUNK)
+            except Pop3Error:
+                self._failed = True
+                raise
 
     def __enter__(self) -> _MessageStream:
         return self
@@ -348,7 +433,7 @@ class _MessageStream:
         self.close()
 
     def __del__(self) -> None:
-        if not self._done and self._client._created:
+        if not self._done and not self._failed and self._client._downloading:
             try:
                 self.close()
             except Pop3Error:

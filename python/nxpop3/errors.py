@@ -1,13 +1,16 @@
 """Exceptions carrying the NetX status, its name, and the server's reply text.
 
 A password never appears in an exception: messages are built from the status,
-the command keyword and the server's reply only.
+the command keyword and the server's reply only. The server's text is
+untrusted: ``str(exception)`` shows it through :func:`nxpop3.server_text.printable`
+(control characters escaped), while ``.reply`` keeps it as the server sent it.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from . import codes
+from .server_text import printable
 
 # The commands of a login: a -ERR to one of them is a refused login.
 LOGIN_COMMANDS = frozenset(codes.COMMAND_NAMES[value] for value in (
@@ -20,10 +23,16 @@ class Pop3Error(Exception):
     """A NetX status other than NX_SUCCESS.
 
     Attributes: ``status`` (the NetX code), ``name`` (its NetX name), ``reply``
-    (the server's text after +OK/-ERR, or None), ``command`` (the command whose
-    exchange failed, or None) and ``response_code`` (an RFC 2449 code such as
-    ``"IN-USE"`` or ``"SYS/TEMP"`` leading the reply, upper-cased, or None).
+    (the server's text after +OK/-ERR as a str, decoded as UTF-8, control
+    characters and all, or None: print it through ``printable``), ``command``
+    (the command whose exchange failed, or None), ``response_code`` (an RFC 2449
+    code such as ``"IN-USE"`` or ``"SYS/TEMP"`` leading the reply, upper-cased,
+    or None) and ``partial`` (the message bytes received before a failure in the
+    middle of a body and not yet handed out; ``b""`` otherwise).
+    ``str(exception)`` escapes every control character of the server's text.
     """
+
+    partial: bytes = b""
 
     def __init__(self, status: int, reply: str | None = None,
                  command: str | None = None, message: str | None = None) -> None:
@@ -34,11 +43,11 @@ class Pop3Error(Exception):
         self.response_code = response_code(reply)
         text = f"{self.name} (0x{status:02X})"
         if message:
-            text += f": {message}"
+            text += f": {printable(message)}"
         elif command:
             text += f": {command}"
         if reply:
-            text += f": {reply}"
+            text += f": {printable(reply)}"
         super().__init__(text)
 
 
@@ -73,10 +82,7 @@ class InvalidState(Pop3Error):
 
 
 # NetX's status families, by name (the values come from the C headers).
-_PROTOCOL = frozenset({
-    codes.NX_POP3_REPLY_TOO_LONG, codes.NX_POP3_INVALID_REPLY, codes.NX_POP3_NUMBER_OVERFLOW,
-    codes.NX_POP3_NEGATIVE_NUMBER, codes.NX_POP3_INDEX_MISMATCH,
-})
+_PROTOCOL = codes.PROTOCOL_VIOLATIONS
 _CLOSED = frozenset({codes.NX_NOT_CONNECTED, codes.NX_IN_PROGRESS})
 _ARGUMENT = frozenset({
     codes.NX_PTR_ERROR, codes.NX_OPTION_ERROR, codes.NX_IP_ADDRESS_ERROR, codes.NX_INVALID_PORT,
@@ -90,7 +96,11 @@ def response_code(reply: str | None) -> str | None:
     if not reply or not reply.startswith("["):
         return None
     end = reply.find("]")
-    return reply[1:end].upper() if end > 1 else None
+    code = reply[1:end]
+    # A code is printable ASCII (RFC 2449); anything else is not one.
+    if end <= 1 or not (code.isascii() and code.isprintable()):
+        return None
+    return code.upper()
 
 
 def error_for(status: int, reply: str | None = None, command: str | None = None,
