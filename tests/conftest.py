@@ -63,14 +63,18 @@ class NetxStack:
             self.ffi.new("char[]", user), self.ffi.new("char[]", password),
             connect_wait, reply_wait)
 
-    def connect(self, reply_wait: int = 1000, connect_wait: int = 1000) -> int:
-        """nxd_pop3_client_connect: connect and greeting, into AUTHORIZATION."""
+    def connect(self, reply_wait: int = 1000, connect_wait: int = 1000,
+                apop: bool = False) -> int:
+        """nxd_pop3_client_connect: connect and greeting, into AUTHORIZATION; with
+        apop, the greeting's timestamp goes into self.stamp (caller memory)."""
+        self.stamp = self.ffi.new("NX_POP3_APOP_STAMP *") if apop else self.ffi.NULL
         return self.lib.nxd_pop3_client_connect(self.client, self.ip, self.pool.pool, self.address,
-                                                110, connect_wait, reply_wait)
+                                                110, connect_wait, reply_wait, self.stamp)
 
-    def login(self, user: bytes = b"alice", password: bytes = b"secret",
-              apop: bool = False) -> int:
-        return self.lib.nx_pop3_client_login(self.client, int(apop), self.ffi.new("char[]", user),
+    def login(self, user: bytes = b"alice", password: bytes = b"secret") -> int:
+        """nx_pop3_client_login with the stamp connect filled (APOP), or none."""
+        return self.lib.nx_pop3_client_login(self.client, getattr(self, "stamp", self.ffi.NULL),
+                                             self.ffi.new("char[]", user),
                                              self.ffi.new("char[]", password))
 
     @property

@@ -72,8 +72,10 @@ extern "C" {
 #define NX_POP3_COMMAND_QUIT     11u
 #define NX_POP3_FIRST_COMMAND    NX_POP3_COMMAND_USER
 
-/** The APOP timestamp of the greeting, hashed as it arrived, kept from the
- *  connect to the login (nx_pop3_auth.c); wiped once used. */
+/** The APOP timestamp of the greeting, hashed as it arrived (nx_pop3_auth.c).
+ *  Memory from the caller, only when APOP is wanted: given to
+ *  nxd_pop3_client_connect(), kept until nx_pop3_client_login(), which wipes it
+ *  (the secret goes through its MD5 block). */
 typedef struct NX_POP3_APOP_STAMP_STRUCT
 {
     NX_MD5 nx_pop3_apop_md5;
@@ -97,7 +99,6 @@ typedef struct NX_POP3_CLIENT_STRUCT
     UINT nx_pop3_client_last_command;           /* NX_POP3_COMMAND_* of the last exchange */
     UINT nx_pop3_client_reply_truncated;        /* the last text did not fit reply_text */
     UINT nx_pop3_client_unexpected_data;        /* bytes came after a body's end */
-    NX_POP3_APOP_STAMP nx_pop3_client_apop_stamp;
     CHAR nx_pop3_client_reply_text[NX_POP3_REPLY_TEXT_SIZE]; /* text of the last status line */
 } NX_POP3_CLIENT;
 
@@ -203,23 +204,25 @@ UINT _nxd_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authentic
 /** Creates the socket, connects within connect_wait ticks and reads the
  *  greeting within reply_wait ticks (neither 0: NX_OPTION_ERROR); on NX_SUCCESS
  *  the client is created and in NX_POP3_STATE_AUTHORIZATION, ready for
- *  nx_pop3_client_login() (or QUIT). The APOP timestamp of the greeting, if
- *  any, is kept hashed for the login. A -ERR greeting is
- *  NX_POP3_SERVER_ERROR_STATUS. On any failure everything created is torn down
- *  again and the client is not created. */
+ *  nx_pop3_client_login() (or QUIT). apop_stamp (NX_NULL when APOP is not
+ *  wanted) receives the greeting's timestamp, hashed as it passes. A -ERR
+ *  greeting is NX_POP3_SERVER_ERROR_STATUS. On any failure everything created
+ *  is torn down again and the client is not created. */
 UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
                               NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
-                              ULONG server_port, ULONG connect_wait, ULONG reply_wait);
+                              ULONG server_port, ULONG connect_wait, ULONG reply_wait,
+                              NX_POP3_APOP_STAMP *apop_stamp);
 
 /** Logs in from NX_POP3_STATE_AUTHORIZATION: "APOP name digest" when
- *  APOP_authentication is set and the greeting had a timestamp, falling back
- *  to "USER name" / "PASS password" when the server answers -ERR (the
- *  reference's behaviour); USER/PASS otherwise. NX_SUCCESS: the client is in
+ *  apop_stamp (the one given to connect) holds the greeting's timestamp,
+ *  falling back to "USER name" / "PASS password" when the server answers -ERR
+ *  (the reference's behaviour); USER/PASS when apop_stamp is NX_NULL or holds
+ *  no timestamp. The stamp is wiped. NX_SUCCESS: the client is in
  *  NX_POP3_STATE_TRANSACTION and nx_pop3_client_enable_APOP_authentication says
  *  whether APOP was used. -ERR to the last step: NX_POP3_SERVER_ERROR_STATUS,
  *  still in AUTHORIZATION (a retry or QUIT may follow). NX_POP3_PARAM_ERROR:
  *  the credentials as for create; nothing sent. */
-UINT _nx_pop3_client_login(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
+UINT _nx_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                            CHAR *client_name, CHAR *client_password);
 
 /** Disconnects (without QUIT), unbinds and deletes the socket: everything that
@@ -313,8 +316,9 @@ UINT _nxde_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authenti
                                   ULONG connect_wait, ULONG reply_wait);
 UINT _nxde_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
                                NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
-                               ULONG server_port, ULONG connect_wait, ULONG reply_wait);
-UINT _nxe_pop3_client_login(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
+                               ULONG server_port, ULONG connect_wait, ULONG reply_wait,
+                               NX_POP3_APOP_STAMP *apop_stamp);
+UINT _nxe_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                             CHAR *client_name, CHAR *client_password);
 UINT _nxe_pop3_client_delete(NX_POP3_CLIENT *client_ptr);
 UINT _nxe_pop3_client_mail_items_get(NX_POP3_CLIENT *client_ptr, UINT *number_mail_items,

@@ -99,25 +99,23 @@ UINT _nx_pop3_credential_check(const CHAR *text, UINT max)
     return NX_POP3_PARAM_ERROR;
 }
 
-UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, UINT apop, const CHAR *name,
-                    const CHAR *password)
+UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
+                    const CHAR *name, const CHAR *password)
 {
     NX_POP3_ARGUMENTS arguments;
     NX_POP3_REPLY reply;
     CHAR hex[33];
     UINT status = NX_POP3_SERVER_ERROR_STATUS; /* as if APOP were refused: USER/PASS follow */
 
-    /* Out of AUTHORIZATION the stamp is gone and the command layer refuses USER. */
+    /* Out of AUTHORIZATION the command layer refuses APOP and USER alike. */
     arguments.text[0] = name;
-    if ((apop != 0u) &&
-        (_nx_pop3_apop_digest(&client_ptr->nx_pop3_client_apop_stamp, password, hex) == NX_SUCCESS))
+    if ((apop_stamp != NX_NULL) && (_nx_pop3_apop_digest(apop_stamp, password, hex) == NX_SUCCESS))
     {
         arguments.text[1] = hex;
         status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_APOP, &arguments, &reply);
         memset(hex, 0, sizeof(hex));
         client_ptr->nx_pop3_client_enable_APOP_authentication = (status == NX_SUCCESS);
     }
-    memset(&client_ptr->nx_pop3_client_apop_stamp, 0, sizeof(client_ptr->nx_pop3_client_apop_stamp));
 
     if (status == NX_POP3_SERVER_ERROR_STATUS)
     {

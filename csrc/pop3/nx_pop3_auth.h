@@ -27,11 +27,12 @@ UINT _nx_pop3_apop_stamp_found(const NX_POP3_APOP_STAMP *stamp);
  *  when the greeting had no timestamp. */
 UINT _nx_pop3_apop_digest(NX_POP3_APOP_STAMP *stamp, const CHAR *secret, CHAR hex[33]);
 
-/** Logs in from the AUTHORIZATION state: APOP when apop is set and the greeting
- *  had a timestamp, falling back to USER/PASS when the server answers -ERR (as
- *  NetX does); USER/PASS otherwise. The credentials were checked by the caller. */
-UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, UINT apop, const CHAR *name,
-                    const CHAR *password);
+/** Logs in from the AUTHORIZATION state: APOP when apop_stamp (or NX_NULL)
+ *  holds the greeting's timestamp, falling back to USER/PASS when the server
+ *  answers -ERR (as NetX does); USER/PASS otherwise. The credentials were
+ *  checked by the caller. */
+UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
+                    const CHAR *name, const CHAR *password);
 
 /** NX_SUCCESS for a credential of at most max characters without CR or LF,
  *  NX_POP3_PARAM_ERROR otherwise (a CR or LF would inject a command). */

@@ -33,7 +33,8 @@ static UINT pop3_credentials_check(const CHAR *client_name, const CHAR *client_p
 
 UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
                               NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
-                              ULONG server_port, ULONG connect_wait, ULONG reply_wait)
+                              ULONG server_port, ULONG connect_wait, ULONG reply_wait,
+                              NX_POP3_APOP_STAMP *apop_stamp)
 {
     NX_TCP_SOCKET *socket_ptr = &client_ptr->nx_pop3_client_tcp_socket;
     NX_POP3_REPLY reply;
@@ -69,9 +70,11 @@ UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
         client_ptr->nx_pop3_client_state = NX_POP3_STATE_AUTHORIZATION;
         client_ptr->nx_pop3_client_last_command = NX_POP3_COMMAND_GREETING;
         _nx_pop3_reply_begin(client_ptr, &reply);
-        _nx_pop3_apop_stamp_start(&client_ptr->nx_pop3_client_apop_stamp);
-        _nx_pop3_reply_sink_set(&reply, _nx_pop3_apop_stamp_byte,
-                                &client_ptr->nx_pop3_client_apop_stamp);
+        if (apop_stamp != NX_NULL)
+        {
+            _nx_pop3_apop_stamp_start(apop_stamp);
+            _nx_pop3_reply_sink_set(&reply, _nx_pop3_apop_stamp_byte, apop_stamp);
+        }
         status = _nx_pop3_reply_receive(client_ptr, &reply);
     }
 
@@ -86,14 +89,14 @@ UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
     return status;
 }
 
-UINT _nx_pop3_client_login(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
+UINT _nx_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                            CHAR *client_name, CHAR *client_password)
 {
     UINT status = pop3_credentials_check(client_name, client_password);
 
     if (status == NX_SUCCESS)
     {
-        status = _nx_pop3_login(client_ptr, APOP_authentication, client_name, client_password);
+        status = _nx_pop3_login(client_ptr, apop_stamp, client_name, client_password);
     }
     return status;
 }
@@ -104,21 +107,24 @@ UINT _nxd_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authentic
                                  CHAR *client_name, CHAR *client_password,
                                  ULONG connect_wait, ULONG reply_wait)
 {
+    NX_POP3_APOP_STAMP stamp;
+    NX_POP3_APOP_STAMP *apop_stamp = (APOP_authentication != 0u) ? &stamp : NX_NULL;
     UINT status = pop3_credentials_check(client_name, client_password);
 
     if (status == NX_SUCCESS)
     {
         status = _nxd_pop3_client_connect(client_ptr, ip_ptr, packet_pool_ptr, server_ip_address,
-                                          server_port, connect_wait, reply_wait);
+                                          server_port, connect_wait, reply_wait, apop_stamp);
     }
     if (status == NX_SUCCESS)
     {
-        status = _nx_pop3_login(client_ptr, APOP_authentication, client_name, client_password);
+        status = _nx_pop3_login(client_ptr, apop_stamp, client_name, client_password);
         if (status != NX_SUCCESS)
         {
             (VOID)_nx_pop3_client_delete(client_ptr); /* NetX's create leaves nothing */
         }
     }
+    memset(&stamp, 0, sizeof(stamp)); /* wiped by login already, unless connect failed */
     return status;
 }
 
@@ -153,7 +159,6 @@ UINT _nx_pop3_client_delete(NX_POP3_CLIENT *client_ptr)
 
     /* Tear down everything that exists; report the first failure. */
     _nx_pop3_rx_release(client_ptr);
-    memset(&client_ptr->nx_pop3_client_apop_stamp, 0, sizeof(client_ptr->nx_pop3_client_apop_stamp));
     if (socket_ptr->nx_tcp_socket_connection != NX_NULL)
     {
         status = nx_tcp_socket_disconnect(socket_ptr, NX_POP3_CLIENT_DISCONNECT_TIMEOUT);

@@ -97,7 +97,8 @@ UINT _nxe_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authenticatio
 
 UINT _nxde_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
                                NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
-                               ULONG server_port, ULONG connect_wait, ULONG reply_wait)
+                               ULONG server_port, ULONG connect_wait, ULONG reply_wait,
+                               NX_POP3_APOP_STAMP *apop_stamp)
 {
     UINT status = pop3_connect_check(client_ptr, ip_ptr, packet_pool_ptr, server_ip_address,
                                      server_port, connect_wait, reply_wait);
@@ -105,19 +106,19 @@ UINT _nxde_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
     if (status == NX_SUCCESS)
     {
         status = _nxd_pop3_client_connect(client_ptr, ip_ptr, packet_pool_ptr, server_ip_address,
-                                          server_port, connect_wait, reply_wait);
+                                          server_port, connect_wait, reply_wait, apop_stamp);
     }
     return status;
 }
 
-UINT _nxe_pop3_client_login(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
+UINT _nxe_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                             CHAR *client_name, CHAR *client_password)
 {
     if (!pop3_client_valid(client_ptr) || (client_name == NX_NULL) || (client_password == NX_NULL))
     {
         return NX_PTR_ERROR;
     }
-    return _nx_pop3_client_login(client_ptr, APOP_authentication, client_name, client_password);
+    return _nx_pop3_client_login(client_ptr, apop_stamp, client_name, client_password);
 }
 
 UINT _nxe_pop3_client_delete(NX_POP3_CLIENT *client_ptr)

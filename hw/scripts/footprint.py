@@ -33,6 +33,7 @@ HW = Path(__file__).resolve().parents[1]
 REPO = HW.parent
 sys.path.insert(0, str(REPO / "python"))  # nxpop3.board is pure Python: this checkout's
 from nxpop3.board import FirmwareBuildError, build_firmware, default_build_dir  # noqa: E402
+from nxpop3.board.firmware import FIRMWARE_NAME  # noqa: E402
 
 PREFIX = os.environ.get("NXPOP3_ARM_PREFIX", "arm-none-eabi-")
 # The build's compile command of this file is the probe's (the client's own layout).
@@ -118,6 +119,36 @@ def probe_sizes(build: Path) -> dict[str, int]:
     return sizes
 
 
+def member_symbols(library: Path, prefixes: tuple[str, ...]) -> set[str]:
+    """The names of the functions and constants the matching members define."""
+    out = subprocess.run([tool("nm"), "--defined-only", str(library)], check=True,
+                         capture_output=True, text=True).stdout
+    names: set[str] = set()
+    member = ""
+    for line in out.splitlines():
+        if line.endswith(":"):
+            member = line[:-1]
+            continue
+        fields = line.split()
+        if (len(fields) == 3 and fields[1] in "TtRr" and
+                any(member.startswith(p) for p in prefixes)):
+            names.add(fields[2])
+    return names
+
+
+def linked_text(elf: Path, names: set[str]) -> int:
+    """Bytes of those functions and constants the firmware links (--gc-sections
+    leaves out what it never calls)."""
+    out = subprocess.run([tool("nm"), "-S", "-t", "d", "--defined-only", str(elf)], check=True,
+                         capture_output=True, text=True).stdout
+    total = 0
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) == 4 and fields[2] in "TtRr" and fields[3] in names:
+            total += int(fields[1])
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", type=Path, default=default_build_dir(REPO))
@@ -144,6 +175,10 @@ def main() -> int:
             client_text += text
         print(f"{label:<18} {text:>7} {data:>6} {bss:>6}")
     print(f"{'client + MD5':<18} {client_text:>7}   (NetX Duo reference: ~6100)")
+    core = build / "csrc" / "libnxpop3_core.a"
+    linked = linked_text(build / FIRMWARE_NAME, member_symbols(core, ("nx_pop3_", "nx_md5")))
+    print(f"{'  of it linked':<18} {linked:>7}   (by the example firmware: create, STAT, RETR, "
+          "DELE, QUIT)")
     print()
     for name, size in probe_sizes(build).items():
         note = "   (NetX Duo reference: 576)" if name == "NX_POP3_CLIENT" else ""

@@ -93,7 +93,6 @@ typedef struct NX_POP3_CLIENT_STRUCT
     UINT nx_pop3_client_last_command;
     UINT nx_pop3_client_reply_truncated;
     UINT nx_pop3_client_socket_created;
-    NX_POP3_APOP_STAMP nx_pop3_client_apop_stamp;
     CHAR nx_pop3_client_reply_text[...];
     ...;
 } NX_POP3_CLIENT;

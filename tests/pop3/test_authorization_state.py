@@ -95,12 +95,13 @@ def test_apop_login_uses_the_stamp_kept_since_the_greeting(netx_stack) -> None:
     for cut in (1, 30, len(GREETING) - 1):
         t = ScriptedTransport(split_at(GREETING, cut)).expect("APOP", b"+OK\r\n")
         s = netx_stack(t)
-        assert s.connect() == lib.NX_SUCCESS
-        assert s.login(b"mrose", b"tanstaaf", apop=True) == lib.NX_SUCCESS
+        assert s.connect(apop=True) == lib.NX_SUCCESS
+        assert any(bytes(ffi.buffer(s.stamp)))  # the caller's memory holds the hashed stamp
+        assert s.login(b"mrose", b"tanstaaf") == lib.NX_SUCCESS
         assert t.commands == ["APOP mrose c4c9334bac560ecc979e58001b3e22fb"]
         assert s.client.nx_pop3_client_enable_APOP_authentication == 1
         # The hashed stamp (and the secret that went through MD5) is wiped.
-        assert not any(bytes(ffi.buffer(ffi.addressof(s.client, "nx_pop3_client_apop_stamp"))))
+        assert not any(bytes(ffi.buffer(s.stamp)))
         finish(s, t)
 
 
@@ -109,9 +110,9 @@ def test_a_refused_apop_is_not_retried_with_the_stale_stamp(netx_stack) -> None:
     t.expect("USER", b"+OK\r\n").expect("PASS", b"-ERR no\r\n")
     t.expect("USER", b"+OK\r\n").expect("PASS", b"+OK\r\n")
     s = netx_stack(t)
-    assert s.connect() == lib.NX_SUCCESS
-    assert s.login(apop=True) == lib.NX_POP3_SERVER_ERROR_STATUS
-    assert s.login(apop=True) == lib.NX_SUCCESS  # the stamp was used once: USER/PASS now
+    assert s.connect(apop=True) == lib.NX_SUCCESS
+    assert s.login() == lib.NX_POP3_SERVER_ERROR_STATUS
+    assert s.login() == lib.NX_SUCCESS  # the stamp was used once: USER/PASS now
     assert [c.split()[0] for c in t.commands] == ["APOP", "USER", "PASS", "USER", "PASS"]
     finish(s, t)
 
@@ -141,13 +142,14 @@ def test_an_err_greeting_fails_connect_and_leaves_nothing(netx_stack) -> None:
 def test_connect_checks_its_arguments(netx_stack) -> None:
     t = ScriptedTransport()
     s = netx_stack(t)
-    assert lib.nxd_pop3_client_connect(ffi.NULL, s.ip, s.pool.pool, s.address, 110, 100,
-                                       100) == lib.NX_PTR_ERROR
-    assert lib.nxd_pop3_client_connect(s.client, s.ip, s.pool.pool, s.address, 0, 100,
-                                       100) == lib.NX_POP3_PARAM_ERROR
-    assert lib.nxd_pop3_client_connect(s.client, s.ip, s.pool.pool, s.address, 110, 0,
-                                       100) == lib.NX_OPTION_ERROR
-    assert lib.nx_pop3_client_login(s.client, 0, ffi.new("char[]", b"a"),
+    connect = lib.nxd_pop3_client_connect
+    assert connect(ffi.NULL, s.ip, s.pool.pool, s.address, 110, 100, 100,
+                   ffi.NULL) == lib.NX_PTR_ERROR
+    assert connect(s.client, s.ip, s.pool.pool, s.address, 0, 100, 100,
+                   ffi.NULL) == lib.NX_POP3_PARAM_ERROR
+    assert connect(s.client, s.ip, s.pool.pool, s.address, 110, 0, 100,
+                   ffi.NULL) == lib.NX_OPTION_ERROR
+    assert lib.nx_pop3_client_login(s.client, ffi.NULL, ffi.new("char[]", b"a"),
                                     ffi.new("char[]", b"b")) == lib.NX_PTR_ERROR
     assert s.connect() == lib.NX_SUCCESS
     assert s.connect() == lib.NX_PTR_ERROR  # already created
@@ -164,7 +166,7 @@ def test_create_is_connect_then_login_with_the_same_bytes(netx_stack) -> None:
             t.expect("USER", b"+OK\r\n").expect("PASS", b"+OK\r\n")
             s = netx_stack(t)
             if split:
-                assert s.connect() == 0 and s.login(apop=apop) == 0
+                assert s.connect(apop=apop) == 0 and s.login() == 0
             else:
                 assert s.create(apop=apop) == 0
             sent.append(bytes(t.sent))
