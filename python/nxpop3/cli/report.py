@@ -6,34 +6,38 @@ import email.parser
 import email.policy
 from collections.abc import Sequence
 
+from ..server_text import printable
+
 
 def describe_message(data: bytes) -> str:
-    """``From`` and ``Subject`` of a message, RFC 2047 words decoded, for listings."""
+    """``From`` and ``Subject`` of a message, RFC 2047 words decoded, for listings;
+    control characters escaped (the sender chose them)."""
     try:
         headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(data)
-        sender = str(headers.get("From", "")).strip() or "(no sender)"
-        subject = str(headers.get("Subject", "")).strip() or "(no subject)"
+        sender = printable(str(headers.get("From", "")).strip()) or "(no sender)"
+        subject = printable(str(headers.get("Subject", "")).strip()) or "(no subject)"
     except Exception:  # noqa: BLE001 - a listing never fails a download
         return "(unreadable header)"
     return f"{sender[:40]:40}  {subject[:60]}"
 
 
 def describe_error(error: BaseException) -> str:
-    """``NX_POP3_SERVER_ERROR_STATUS (0xB4): PASS refused: -ERR [AUTH] ...`` and the like."""
+    """``NX_POP3_SERVER_ERROR_STATUS (0xB4): PASS refused: -ERR [AUTH] ...`` and the like;
+    the server's text with its control characters escaped."""
     from nxpop3 import errors
 
     if not isinstance(error, errors.Pop3Error):
         return str(error)
     head = f"{error.name} (0x{error.status:02X})"
     if isinstance(error, errors.ServerError) and error.command:
-        reply = f"-ERR {error.reply}" if error.reply else "-ERR"
+        reply = f"-ERR {printable(error.reply)}" if error.reply else "-ERR"
         return f"{head}: {error.command} refused: {reply}"
     if isinstance(error, errors.ConnectionClosed):
         return f"{head}: connection refused or closed by the server"
     if isinstance(error, errors.Pop3Timeout):
         return f"{head}: no reply within the timeout"
     if isinstance(error, errors.ProtocolError):
-        return f"{head}: malformed reply" + (f" {error.reply!r}" if error.reply else "")
+        return f"{head}: malformed reply" + (f" {printable(error.reply)}" if error.reply else "")
     return str(error)
 
 
@@ -43,9 +47,10 @@ def hostport(host: str, port: int) -> str:
 
 
 def redact(commands: Sequence[str]) -> list[str]:
-    """A server's command log with every password replaced by ``****``."""
+    """A server's command log with every password replaced by ``****`` and control
+    characters escaped (the network client chose them)."""
     out = []
     for line in commands:
         keyword = line.split(" ", 1)[0].upper()
-        out.append("PASS ****" if keyword == "PASS" else line)
+        out.append("PASS ****" if keyword == "PASS" else printable(line))
     return out
