@@ -5,7 +5,9 @@
  *
  * While a call waits, the transport runs the stack through the poll function
  * the board gives it (take frames from the NIC, run lwIP's timers), so no
- * interrupt or thread is needed. All calls come from that one loop.
+ * interrupt or thread is needed. All calls come from that one loop. Each call
+ * reads the clock once when it starts and waits against that start, as
+ * nx_transport.h asks; nothing here can be interrupted part-way.
  */
 #ifndef NX_TRANSPORT_LWIP_H
 #define NX_TRANSPORT_LWIP_H
