@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "nx_transport_scripted.h"
 #include "nxd_pop3_client.h"
 
@@ -107,17 +108,6 @@ static int fuzz_documented(UINT status)
         return 0;
     }
 }
-
-#define FUZZ_CHECK(condition)                                                   \
-    do                                                                          \
-    {                                                                           \
-        if (!(condition))                                                       \
-        {                                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,    \
-                    #condition);                                                \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
 
 /* Everything one session needs, on the caller's stack or in statics. */
 typedef struct FUZZ_SESSION_STRUCT

@@ -12,19 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "nx_pop3_auth.h"
 #include "nx_pop3_reply.h"
-
-#define FUZZ_CHECK(condition)                                                   \
-    do                                                                          \
-    {                                                                           \
-        if (!(condition))                                                       \
-        {                                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,    \
-                    #condition);                                                \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
