@@ -56,10 +56,11 @@ UINT _nx_pop3_command_allowed(const NX_POP3_CLIENT *client_ptr, UINT command);
  *  status line into reply. Returns NX_SUCCESS for +OK,
  *  NX_POP3_SERVER_ERROR_STATUS for -ERR (the session stays usable),
  *  NX_POP3_INSUFFICIENT_PACKET_PAYLOAD when the line does not fit a packet or
- *  255 octets, NX_POP3_CLIENT_INVALID_STATE / NX_NOT_CONNECTED when the state
- *  forbids it (nothing sent), a pool status when no packet could be had
- *  (nothing sent), or the failure of the exchange, which closes the
- *  connection. After +OK to a multi-line command the client is in
+ *  NX_POP3_MAX_COMMAND_LINE octets, NX_POP3_CLIENT_INVALID_STATE /
+ *  NX_NOT_CONNECTED when the state forbids it (nothing sent), a pool status
+ *  when no packet could be had (nothing sent), NX_POP3_UNEXPECTED_DATA when
+ *  bytes no command asked for were waiting (nothing sent, the connection is
+ *  closed), or the failure of the exchange, which closes the connection. After +OK to a multi-line command the client is in
  *  NX_POP3_STATE_DOWNLOADING and the body follows. */
 UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
                       const NX_POP3_ARGUMENTS *arguments, NX_POP3_REPLY *reply);
