@@ -3,7 +3,7 @@
 A :class:`Fault` is made by :meth:`nxpop3.testing.Pop3Server.fault` and kept in the
 server's :class:`FaultList`. For each reply the listener takes the matching faults and
 merges them into one :class:`Effect`. The effect rewrites the reply's bytes (``err``,
-``status_line``, ``raw``: :meth:`Effect.refusal`, :meth:`Effect.rewrite`) and tells the
+``lines``, ``status_line``, ``raw``: :meth:`Effect.refusal`, :meth:`Effect.rewrite`) and tells the
 listener how to put it on the wire (``split``, ``pause``, ``delay``, ``close_after``,
 ``reset``, ``silent``).
 
@@ -14,10 +14,14 @@ A new knob is a field of :class:`Knobs` (checked in ``__post_init__``), a parame
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
-__all__ = ["Effect", "Fault", "FaultList", "Knobs"]
+__all__ = ["Effect", "Fault", "FaultList", "Knobs", "LineRewrite", "rewrite_lines"]
+
+LineRewrite = Mapping[int, bytes | str | None] | Callable[[list[bytes]], list[bytes]]
+"""The ``lines`` knob: ``{k: replacement}`` (line ``k`` of the body, 1-based, negative
+from the end; ``None`` removes it) or a function from the body lines to new lines."""
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Knobs:
     err: str | None = None
     raw: bytes | None = None
     status_line: bytes | None = None
+    lines: LineRewrite | None = None
     split: int | tuple[int, ...] | None = None
     pause: float | None = None
     delay: float | None = None
@@ -47,6 +52,55 @@ class Knobs:
                 self.split = sizes
         if self.close_after is not None and self.close_after < 0:
             raise ValueError("close_after must be >= 0")
+        if self.lines is not None and not callable(self.lines):
+            self.lines = _line_map(self.lines)
+
+
+def _line_map(lines: Mapping[int, bytes | str | None]) -> dict[int, bytes | None]:
+    checked: dict[int, bytes | None] = {}
+    for key, value in dict(lines).items():
+        if not isinstance(key, int) or isinstance(key, bool) or key == 0:
+            raise ValueError("lines keys are line numbers: 1, 2, ... or -1, -2, ...")
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        if value is not None and not isinstance(value, (bytes, bytearray)):
+            raise TypeError("a replacement line is bytes, text or None")
+        checked[key] = None if value is None else bytes(value)
+    return checked
+
+
+def _with_line_end(line: bytes) -> bytes:
+    return line if line.endswith(b"\n") else line + b"\r\n"
+
+
+def rewrite_lines(reply: bytes, rewrite: LineRewrite) -> bytes:
+    """``reply`` with the body lines of a multi-line ``+OK`` reply rewritten.
+
+    The lines are the body as sent (dot-stuffed), between the status line and the
+    terminating ``.``, without their CRLF. A replacement gets CRLF added unless it ends
+    in LF; so does each line a function returns. A single-line reply, a ``-ERR`` and a
+    line number past the body leave the reply unchanged.
+    """
+    status_end = reply.find(b"\r\n")
+    if status_end < 0 or not reply.startswith(b"+OK"):
+        return reply
+    status, rest = reply[: status_end + 2], reply[status_end + 2 :]
+    if rest == b".\r\n":
+        body: list[bytes] = []
+    elif rest.endswith(b"\r\n.\r\n"):
+        body = rest[:-3].split(b"\r\n")[:-1]
+    else:
+        return reply
+    if callable(rewrite):
+        out = b"".join(_with_line_end(bytes(line)) for line in rewrite(list(body)))
+    else:
+        sent = [line + b"\r\n" for line in body]
+        for key, value in _line_map(rewrite).items():
+            index = key - 1 if key > 0 else len(body) + key
+            if 0 <= index < len(body):
+                sent[index] = b"" if value is None else _with_line_end(value)
+        out = b"".join(sent)
+    return status + out + b".\r\n"
 
 
 @dataclass(kw_only=True)
@@ -111,7 +165,9 @@ class Effect(Knobs):
         return b"-ERR" + (b" " + text.encode("utf-8") if text else b"") + b"\r\n"
 
     def rewrite(self, reply: bytes) -> bytes:
-        """The reply with ``status_line`` and ``raw`` applied."""
+        """The reply with ``lines``, ``status_line`` and ``raw`` applied, in that order."""
+        if self.lines is not None:
+            reply = rewrite_lines(reply, self.lines)
         if self.status_line is not None:
             line_end = reply.find(b"\r\n")
             rest = reply[line_end + 2 :] if line_end >= 0 else b""

@@ -56,15 +56,35 @@ class Message:
         return len(self.data)
 
     def top(self, lines: int) -> bytes:
-        """The header, the blank line after it and the first ``lines`` lines of the body."""
-        head, sep, body = self.data.partition(b"\r\n\r\n")
-        if not sep:
-            return self.data
-        kept = body.split(b"\r\n")[:lines] if lines > 0 else []
-        out = head + sep + b"".join(line + b"\r\n" for line in kept)
-        if len(out) > len(self.data):  # the body had fewer lines than asked for
-            return self.data
-        return out
+        """What ``TOP n lines`` sends, before stuffing: the header, the empty line ending
+        it and the first ``lines`` lines of the body, as stored (a prefix of :attr:`data`).
+
+        Lines end at LF (CRLF or a bare LF). A message without an empty line is all
+        header; a body shorter than ``lines`` comes whole, final line end or not.
+        """
+        data = self.data
+        end = _header_end(data)
+        if end is None:
+            return data
+        for _ in range(max(lines, 0)):
+            if end >= len(data):
+                break
+            newline = data.find(b"\n", end)
+            end = len(data) if newline < 0 else newline + 1
+        return data[:end]
+
+
+def _header_end(data: bytes) -> int | None:
+    """The offset just past the empty line that ends the header; None without one."""
+    start = 0
+    while start < len(data):
+        newline = data.find(b"\n", start)
+        if newline < 0:
+            return None
+        if data[start:newline] in (b"", b"\r"):
+            return newline + 1
+        start = newline + 1
+    return None
 
 
 class Mailbox:
@@ -81,6 +101,9 @@ class Mailbox:
         self._items: list[Message] = []
         self._counter = 0
         self._holder: object | None = None  # the session that has it locked
+        self.last_login: float | None = None
+        """When a session last logged in (its clock, seconds), for ``LOGIN-DELAY``;
+        set it to None to allow the next login at once."""
         self.add_messages(messages)
 
     # -- contents ---------------------------------------------------------------------

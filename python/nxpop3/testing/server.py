@@ -26,7 +26,7 @@ from nxpop3.testing.mailstore import Mailbox, Message, MessageSource
 if TYPE_CHECKING:
     from typing import Self
 
-    from nxpop3.testing.faults import Effect, Fault
+    from nxpop3.testing.faults import Effect, Fault, LineRewrite
     from nxpop3.testing.session import Pop3Session
 
 __all__ = ["MAX_COMMAND_LINE", "Pop3Server", "Session"]
@@ -36,7 +36,6 @@ MAX_COMMAND_LINE = 8192
 closes; RFC 2449 allows clients 255, this is generous so a test can send longer ones."""
 
 _LINE_TOO_LONG = b"-ERR command line too long\r\n"
-_TOO_MANY_CONNECTIONS = b"-ERR [SYS/TEMP] too many connections\r\n"
 _RECV_SIZE = 65536
 _JOIN_TIMEOUT = 5.0  # seconds close() waits for each server thread
 
@@ -83,13 +82,7 @@ class Session:
         """Every byte the server sent (or was sending when the connection failed)."""
         self.writes: list[int] = []
         """The size of each ``send`` the server made, in order (see ``split``)."""
-        self.protocol: Pop3Session = _session.Pop3Session(
-            server.mailboxes,
-            apop=server.apop,
-            timestamp=server.timestamp,
-            greeting=server.greeting,
-            capabilities=server.capabilities,
-        )
+        self.protocol: Pop3Session = server._new_protocol()
         self.closed = threading.Event()
         self._conn = conn
         self._silent = False
@@ -110,6 +103,11 @@ class Session:
     @property
     def logged_in(self) -> bool:
         return self.protocol.logged_in
+
+    @property
+    def utf8(self) -> bool:
+        """True once the client's ``UTF8`` was accepted (RFC 6856)."""
+        return self.protocol.utf8
 
     def run(self) -> None:
         try:
@@ -216,6 +214,11 @@ class Pop3Server:
     ``messages`` fills the mailbox of ``user``/``password``: a list of bytes, text,
     ``.eml`` paths or :class:`Message`, or the path of a Maildir or ``.eml`` folder.
     ``mailboxes`` adds more users: ``{"bob": ("pw", [b"..."])}``.
+
+    ``capabilities`` (the ``CAPA`` lines, verbatim), ``capabilities_after_login``,
+    ``capa``, ``login_delay`` and ``expire`` are those of
+    :class:`~nxpop3.testing.session.Pop3Session`; like ``apop`` and ``greeting`` they are
+    attributes too, read by each new connection.
     """
 
     def __init__(
@@ -231,6 +234,10 @@ class Pop3Server:
         timestamp: str | None = None,
         greeting: str = _session.DEFAULT_GREETING,
         capabilities: Sequence[str] | None = None,
+        capabilities_after_login: Sequence[str] | None = None,
+        capa: bool = True,
+        login_delay: int | None = None,
+        expire: int | str | None = None,
         timeout: float = 10.0,
         pause: float = 0.0,
         nodelay: bool = True,
@@ -249,6 +256,13 @@ class Pop3Server:
         self.timestamp = timestamp
         self.greeting = greeting
         self.capabilities = None if capabilities is None else list(capabilities)
+        self.capabilities_after_login = (
+            None if capabilities_after_login is None else list(capabilities_after_login)
+        )
+        self.capa = capa
+        self.login_delay = login_delay
+        self.expire = expire
+        self._new_protocol()  # checks the options now rather than at the first connection
         self.timeout = timeout
         self.pause = pause
         self.nodelay = nodelay
@@ -372,6 +386,7 @@ class Pop3Server:
         err: str | None = None,
         raw: bytes | None = None,
         status_line: bytes | str | None = None,
+        lines: LineRewrite | None = None,
         split: int | Sequence[int] | None = None,
         pause: float | None = None,
         delay: float | None = None,
@@ -389,6 +404,10 @@ class Pop3Server:
         - ``raw=b"..."``: send these bytes instead of the reply (the command still takes effect).
         - ``status_line=b"+OK ..."``: replace the first line of the reply, any length; CRLF is
           added unless it ends in LF.
+        - ``lines={2: b"2 bad uid"}``: replace line 2 of a multi-line reply's body (1-based,
+          ``-1`` the last; ``None`` removes the line); or ``lines=function`` taking the body
+          lines (as sent, without CRLF) and returning new ones. See
+          :func:`~nxpop3.testing.faults.rewrite_lines`.
         - ``split=[1, 1, 5]``: send the reply in segments of these sizes, the rest as one more;
           ``split=1`` sends it one byte at a time. ``pause`` seconds between segments
           (default: the server's ``pause``).
@@ -404,6 +423,7 @@ class Pop3Server:
             err=err,
             raw=raw,
             status_line=status_line,
+            lines=lines,
             split=split,
             pause=pause,
             delay=delay,
@@ -457,6 +477,20 @@ class Pop3Server:
         return f"<Pop3Server {self.host!r} port {self.port} {state}>"
 
     # -- internals ---------------------------------------------------------------------------
+    def _new_protocol(self) -> Pop3Session:
+        """The POP3 state machine of one new connection, as the server is configured now."""
+        return _session.Pop3Session(
+            self.mailboxes,
+            apop=self.apop,
+            timestamp=self.timestamp,
+            greeting=self.greeting,
+            capabilities=self.capabilities,
+            capabilities_after_login=self.capabilities_after_login,
+            capa=self.capa,
+            login_delay=self.login_delay,
+            expire=self.expire,
+        )
+
     def _record_command(self, line: str) -> None:
         with self._lock:
             self.commands.append(line)
@@ -498,7 +532,7 @@ class Pop3Server:
             busy = len(self._threads) >= self.max_connections
         if busy:
             try:
-                conn.sendall(_TOO_MANY_CONNECTIONS)
+                conn.sendall(self._new_protocol().refusal("SYS/TEMP", "too many connections"))
             except OSError:
                 pass
             conn.close()

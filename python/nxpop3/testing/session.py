@@ -1,4 +1,7 @@
-"""One POP3 session without a socket: command lines in, reply bytes out (RFC 1939 plus CAPA).
+"""One POP3 session without a socket: command lines in, reply bytes out.
+
+RFC 1939 with the RFC 2449 extensions (``CAPA``, response codes, ``LOGIN-DELAY``,
+``EXPIRE``), the RFC 3206 codes and RFC 6856 ``UTF8``.
 
 :class:`Pop3Session` holds the state machine (AUTHORIZATION, TRANSACTION, UPDATE) over
 the server's mailboxes and decides every reply. It never reads or writes a socket and
@@ -33,6 +36,8 @@ from nxpop3.testing.mailstore import Mailbox, Message
 __all__ = [
     "CRLF",
     "DEFAULT_CAPABILITIES",
+    "capability_name",
+    "default_capabilities",
     "IN_AUTHORIZATION",
     "IN_EITHER",
     "IN_TRANSACTION",
@@ -53,9 +58,14 @@ DEFAULT_CAPABILITIES = (
     "RESP-CODES",
     "AUTH-RESP-CODE",
     "PIPELINING",
+    "UTF8",
     "IMPLEMENTATION nxpop3-testing",
 )
-"""What ``CAPA`` lists by default (``APOP`` is added first when APOP is on)."""
+"""What ``CAPA`` lists by default, in both states (see :func:`default_capabilities` for
+what APOP, ``login_delay`` and ``expire`` add)."""
+
+Expire = int | str
+"""An RFC 2449 ``EXPIRE`` policy: days (0 and up) or ``"NEVER"``."""
 
 DEFAULT_GREETING = "nxpop3 test server ready"
 
@@ -77,6 +87,38 @@ _WRONG_STATE = {
     State.AUTHORIZATION: "not logged in",
     State.TRANSACTION: "already logged in",
 }
+
+
+def default_capabilities(
+    *, apop: bool = False, login_delay: int | None = None, expire: Expire | None = None
+) -> list[str]:
+    """The ``CAPA`` lines of a server configured so: :data:`DEFAULT_CAPABILITIES`, with
+    ``APOP`` first when APOP is on and ``LOGIN-DELAY n`` / ``EXPIRE n`` before
+    ``IMPLEMENTATION`` when set."""
+    caps = list(DEFAULT_CAPABILITIES)
+    policies = []
+    if login_delay is not None:
+        policies.append(f"LOGIN-DELAY {login_delay}")
+    if expire is not None:
+        policies.append(f"EXPIRE {expire}")
+    caps[-1:-1] = policies
+    if apop:
+        caps.insert(0, "APOP")
+    return caps
+
+
+def capability_name(line: str) -> str:
+    """The tag of one ``CAPA`` line, upper case: ``"LOGIN-DELAY 900"`` -> ``"LOGIN-DELAY"``."""
+    return line.split(" ", 1)[0].upper()
+
+
+def _check_policies(login_delay: int | None, expire: Expire | None) -> None:
+    if login_delay is not None and (isinstance(login_delay, bool) or login_delay < 0):
+        raise ValueError("login_delay must be a number of seconds >= 0")
+    if expire is None or expire == "NEVER":
+        return
+    if not isinstance(expire, int) or isinstance(expire, bool) or expire < 0:
+        raise ValueError('expire must be a number of days >= 0 or "NEVER"')
 
 
 @dataclass(frozen=True)
@@ -105,8 +147,21 @@ class Pop3Session:
         apop: put a timestamp in the greeting and accept ``APOP``.
         timestamp: the APOP timestamp (``<...>``); a new one per session when None.
         greeting: the text of the ``+OK`` greeting.
-        capabilities: the ``CAPA`` lines; :data:`DEFAULT_CAPABILITIES` (plus ``APOP``) when
-            None.
+        capabilities: the ``CAPA`` lines (used verbatim); :func:`default_capabilities`
+            when None.
+        capabilities_after_login: the ``CAPA`` lines in the TRANSACTION state (RFC 2449
+            lets them differ); the same as ``capabilities`` when None.
+        capa: False makes an RFC 1939 server that knows no ``CAPA``: it answers ``-ERR``,
+            advertises nothing, so sends no response codes, and does not know ``UTF8``.
+        login_delay: seconds required between two logins to one maildrop (RFC 2449
+            ``LOGIN-DELAY``); a login sooner is refused with ``[LOGIN-DELAY]``.
+        expire: days the server keeps a message after it was retrieved, or ``"NEVER"``
+            (RFC 2449 ``EXPIRE``; only advertised).
+        clock: the time source of ``login_delay`` (seconds, monotonic).
+
+    Response codes (``[AUTH]``, ``[IN-USE]``, ``[LOGIN-DELAY]``, ``[SYS/TEMP]``) go in a
+    refusal only when the capabilities of the present state allow them: ``[AUTH]`` with
+    ``AUTH-RESP-CODE`` (RFC 3206), the others with ``RESP-CODES`` (RFC 2449).
 
     Call :meth:`greet` once for the greeting, then :meth:`handle` for each command line.
     After ``QUIT`` the state is UPDATE (:attr:`ended`) and the connection should close
@@ -116,6 +171,7 @@ class Pop3Session:
     COMMANDS: ClassVar[Mapping[str, Command]] = {
         "CAPA": Command("_capa", IN_EITHER),
         "QUIT": Command("_quit", IN_EITHER),
+        "UTF8": Command("_utf8", IN_AUTHORIZATION),
         "USER": Command("_user", IN_AUTHORIZATION),
         "PASS": Command("_pass", IN_AUTHORIZATION),
         "APOP": Command("_apop", IN_AUTHORIZATION),
@@ -138,11 +194,26 @@ class Pop3Session:
         timestamp: str | None = None,
         greeting: str = DEFAULT_GREETING,
         capabilities: Sequence[str] | None = None,
+        capabilities_after_login: Sequence[str] | None = None,
+        capa: bool = True,
+        login_delay: int | None = None,
+        expire: Expire | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        _check_policies(login_delay, expire)
         self.mailboxes = mailboxes
         self.apop = apop
         self.greeting = greeting
         self.capabilities = None if capabilities is None else list(capabilities)
+        self.capabilities_after_login = (
+            None if capabilities_after_login is None else list(capabilities_after_login)
+        )
+        self.capa = capa
+        self.login_delay = login_delay
+        self.expire = expire
+        self.clock = clock
+        self.utf8 = False
+        """True once ``UTF8`` was accepted (RFC 6856)."""
         self.state = State.AUTHORIZATION
         self.timestamp: str | None = None
         """The APOP timestamp of the greeting, once sent (None without APOP)."""
@@ -162,6 +233,30 @@ class Pop3Session:
     def ended(self) -> bool:
         """True once ``QUIT`` was answered: the connection should close."""
         return self.state is State.UPDATE
+
+    def advertised(self, state: State | None = None) -> list[str]:
+        """The ``CAPA`` lines of ``state`` (default: the present one); empty without CAPA."""
+        if not self.capa:
+            return []
+        state = self.state if state is None else state
+        if state is State.TRANSACTION and self.capabilities_after_login is not None:
+            return list(self.capabilities_after_login)
+        if self.capabilities is not None:
+            return list(self.capabilities)
+        return default_capabilities(
+            apop=self.apop, login_delay=self.login_delay, expire=self.expire
+        )
+
+    def advertises(self, name: str, state: State | None = None) -> bool:
+        """True when ``CAPA`` in ``state`` (default: the present one) lists tag ``name``."""
+        name = name.upper()
+        return any(capability_name(line) == name for line in self.advertised(state))
+
+    def refusal(self, code: str, text: str) -> bytes:
+        """``-ERR [code] text``, or ``-ERR text`` when the capabilities of the present state
+        do not allow the code: ``AUTH`` needs ``AUTH-RESP-CODE``, the others ``RESP-CODES``."""
+        needs = "AUTH-RESP-CODE" if code.upper() == "AUTH" else "RESP-CODES"
+        return _err(f"[{code}] {text}" if self.advertises(needs) else text)
 
     # -- the entry points -----------------------------------------------------------------
     def greet(self) -> bytes:
@@ -209,7 +304,7 @@ class Pop3Session:
             return _err("send USER first")
         box = self.mailboxes.get(user)
         if box is None or box.password != args:
-            return _err("[AUTH] invalid user name or password")
+            return self.refusal("AUTH", "invalid user name or password")
         return self._login(box)
 
     def _apop(self, args: str) -> bytes:
@@ -217,16 +312,22 @@ class Pop3Session:
             return _err("APOP not available")
         user, _, digest = args.rpartition(" ")
         box = self.mailboxes.get(user)
-        if box is None:
-            return _err("[AUTH] invalid user name or digest")
-        if digest != apop_digest(self.timestamp, box.password):
-            return _err("[AUTH] invalid user name or digest")
+        if box is None or digest != apop_digest(self.timestamp, box.password):
+            return self.refusal("AUTH", "invalid user name or digest")
         return self._login(box)
 
     def _login(self, box: Mailbox) -> bytes:
         snapshot = box.acquire(self)
         if snapshot is None:
-            return _err("[IN-USE] maildrop already locked")
+            return self.refusal("IN-USE", "maildrop already locked")
+        now = self.clock()
+        last = box.last_login
+        if self.login_delay and last is not None and now - last < self.login_delay:
+            box.release(self)
+            return self.refusal(
+                "LOGIN-DELAY", f"wait {self.login_delay} seconds between logins"
+            )
+        box.last_login = now
         self.mailbox, self.user, self._snapshot = box, box.user, snapshot
         self.state = State.TRANSACTION
         count, octets = self._totals()
@@ -234,12 +335,18 @@ class Pop3Session:
 
     # -- either state ---------------------------------------------------------------------
     def _capa(self, args: str) -> bytes:
-        caps = self.capabilities
-        if caps is None:
-            caps = list(DEFAULT_CAPABILITIES)
-            if self.apop:
-                caps.insert(0, "APOP")
-        return _multi(b"+OK capability list follows", [c.encode("utf-8") + CRLF for c in caps])
+        if not self.capa:
+            return _err("unknown command CAPA")
+        lines = [c.encode("utf-8") + CRLF for c in self.advertised()]
+        return _multi(b"+OK capability list follows", lines)
+
+    def _utf8(self, args: str) -> bytes:
+        if not self.advertises("UTF8"):
+            return _err("unknown command UTF8")
+        if args:
+            return _err("UTF8 takes no argument")
+        self.utf8 = True
+        return _ok("UTF8 enabled")
 
     def _quit(self, args: str) -> bytes:
         self.state = State.UPDATE
