@@ -94,6 +94,29 @@ def test_replies_go_out_as_they_are_produced():
         assert len(server.sessions[0].writes) == 6  # greeting + one send per reply
 
 
+def test_coalesce_sends_the_replies_to_a_pipelined_batch_together():
+    with Pop3Server(MESSAGES, coalesce=True) as server:
+        assert run(server.address, SESSION) == b"".join(replay(MESSAGES, SESSION))
+        writes = server.sessions[0].writes
+        assert len(writes) < len(SESSION) // 2  # most replies shared a send (one, unless the
+        # client's write reached the server in several reads)
+
+
+def test_coalesce_still_sends_a_faulted_reply_on_its_own():
+    commands = [*LOGIN, "STAT", "UIDL", "NOOP", "LIST", "QUIT"]
+    replies = replay(MESSAGES, commands)
+    with Pop3Server(MESSAGES, coalesce=True) as server:
+        server.fault("UIDL", split=[4])
+        server.fault("LIST", close_after=5)
+        assert run(server.address, commands) == b"".join(replies[:6]) + replies[6][:5]
+        sent = bytes(server.sessions[0].sent)
+        writes = server.sessions[0].writes
+    uidl_at = sent.index(replies[4])
+    offsets = [sum(writes[:i]) for i in range(len(writes))]
+    assert uidl_at in offsets and uidl_at + 4 in offsets  # UIDL split where asked
+    assert len(sent) - 5 in offsets  # the cut LIST reply went alone
+
+
 # -- every fault knob on the new commands ---------------------------------------------------
 
 NEW_COMMANDS = ["CAPA", "LIST", "UIDL", "UIDL 2", "TOP 2 1", "TOP 3 0", "UTF8"]

@@ -379,3 +379,10 @@ def test_lines_knob_is_checked_and_merged_and_runs_before_status_line():
     effect = Effect(lines={1: b"1 z"}, status_line=b"+OK changed")
     assert effect.rewrite(LISTING) == b"+OK changed\r\n1 z\r\n2 b\r\n3 c\r\n.\r\n"
     assert Effect(lines={1: b"z"}, raw=b"raw").rewrite(LISTING) == b"raw"
+
+
+def test_plain_effect_is_one_that_does_not_touch_the_wire():
+    assert Effect().plain and Effect(err="x", raw=b"y", lines={1: b"z"}).plain
+    for knobs in ({"split": 1}, {"pause": 0.1}, {"delay": 0.1}, {"close_after": 0},
+                  {"reset": True}, {"silent": True}):
+        assert not Effect(**knobs).plain

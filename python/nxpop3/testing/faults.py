@@ -159,6 +159,18 @@ class Effect(Knobs):
                     setattr(effect, knob.name, value)
         return effect
 
+    @property
+    def plain(self) -> bool:
+        """True when no knob changes how the reply goes on the wire (only its bytes)."""
+        return (
+            self.split is None
+            and not self.pause
+            and not self.delay
+            and self.close_after is None
+            and not self.reset
+            and not self.silent
+        )
+
     def refusal(self) -> bytes:
         """The ``-ERR`` line sent instead of carrying out the command (``err`` is set)."""
         text = self.err or ""

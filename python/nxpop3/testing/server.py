@@ -86,6 +86,7 @@ class Session:
         self.closed = threading.Event()
         self._conn = conn
         self._silent = False
+        self._pending = bytearray()  # replies held back by coalesce, sent before reading
 
     @property
     def timestamp(self) -> str | None:
@@ -127,6 +128,7 @@ class Session:
         while not stop.is_set():
             newline = buffer.find(b"\n")
             if newline < 0:
+                self._flush()  # every command read so far is answered before waiting
                 if len(buffer) >= MAX_COMMAND_LINE:
                     self._send_plain(_LINE_TOO_LONG)
                     return
@@ -169,6 +171,10 @@ class Session:
             reply = answer()
             end_session = self.protocol.ended
         reply = effect.rewrite(reply)
+        if self.server.coalesce and not end_session and effect.plain:
+            self._pending += reply
+            return False
+        self._flush()
         if effect.delay:
             self.server._stopping.wait(effect.delay)
         if effect.close_after is not None:
@@ -187,6 +193,11 @@ class Session:
             if index and pause:  # between segments, not before the first
                 self.server._stopping.wait(pause)
             self._send_plain(segment)
+
+    def _flush(self) -> None:
+        if self._pending:
+            pending, self._pending = bytes(self._pending), bytearray()
+            self._send_plain(pending)
 
     def _send_plain(self, data: bytes) -> None:
         if data:
@@ -241,6 +252,7 @@ class Pop3Server:
         timeout: float = 10.0,
         pause: float = 0.0,
         nodelay: bool = True,
+        coalesce: bool = False,
         max_connections: int = 32,
     ) -> None:
         self.user = user
@@ -266,6 +278,10 @@ class Pop3Server:
         self.timeout = timeout
         self.pause = pause
         self.nodelay = nodelay
+        self.coalesce = coalesce
+        """Send the replies to commands that arrived together (pipelined) in one ``send``,
+        as servers that buffer their output do; a reply with a wire fault (``split``,
+        ``pause``, ``delay``, ``close_after``, ``reset``) still goes out on its own."""
         self.max_connections = max_connections
         self.sessions: list[Session] = []
         self.commands: list[str] = []
