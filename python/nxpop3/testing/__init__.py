@@ -19,7 +19,13 @@ from nxpop3.testing.mailstore import (
     to_crlf,
 )
 from nxpop3.testing.server import Pop3Server, Session
-from nxpop3.testing.session import DEFAULT_CAPABILITIES, Pop3Session, apop_digest, dot_stuff
+from nxpop3.testing.session import (
+    DEFAULT_CAPABILITIES,
+    Pop3Session,
+    apop_digest,
+    default_capabilities,
+    dot_stuff,
+)
 
 __all__ = [
     "DEFAULT_CAPABILITIES",
@@ -31,6 +37,7 @@ __all__ = [
     "Pop3Session",
     "Session",
     "apop_digest",
+    "default_capabilities",
     "dot_stuff",
     "load_messages",
     "sample_messages",
