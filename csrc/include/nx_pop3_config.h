@@ -88,4 +88,49 @@
 #define NX_POP3_REPLY_WORDS 3u
 #endif
 
+/* The extensions, each 1 (built, the default) or 0 (compiled out; its services
+ * do not exist). */
+#ifndef NX_POP3_CLIENT_ENABLE_CAPA           /* CAPA (RFC 2449) */
+#define NX_POP3_CLIENT_ENABLE_CAPA 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_LISTINGS       /* LIST, UIDL, UIDL n (RFC 1939) */
+#define NX_POP3_CLIENT_ENABLE_LISTINGS 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_TOP            /* TOP n lines (RFC 1939) */
+#define NX_POP3_CLIENT_ENABLE_TOP 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_UTF8           /* UTF8 (RFC 6856) */
+#define NX_POP3_CLIENT_ENABLE_UTF8 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_PIPELINING     /* batches of RETR (RFC 2449 PIPELINING) */
+#define NX_POP3_CLIENT_ENABLE_PIPELINING 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_RESPONSE_CODES /* [IN-USE], [SYS/TEMP], ... (RFC 2449, 3206) */
+#define NX_POP3_CLIENT_ENABLE_RESPONSE_CODES 1
+#endif
+
+/* Longest response code kept ("[SYS/TEMP]" without brackets), characters.
+ * 8 .. 64. Default: 23. A longer code is NX_POP3_RESPONSE_OTHER. */
+#ifndef NX_POP3_MAX_RESPONSE_CODE
+#define NX_POP3_MAX_RESPONSE_CODE 23u
+#endif
+
+/* Longest line of a CAPA, LIST or UIDL listing, octets including CRLF.
+ * 80 .. 1024. Default: 256 (a UIDL line is at most 83). On the stack while a
+ * listing is read. A longer line is NX_POP3_REPLY_TOO_LONG. */
+#ifndef NX_POP3_MAX_LISTING_LINE
+#define NX_POP3_MAX_LISTING_LINE 256u
+#endif
+
+/* Most lines of a CAPA listing, lines. 1 .. 65535. Default: 64. */
+#ifndef NX_POP3_MAX_CAPA_LINES
+#define NX_POP3_MAX_CAPA_LINES 64u
+#endif
+
+/* Most RETRs of a pipelined batch unanswered at once, commands. 1 .. 64.
+ * Default: 8 (a few hundred bytes of commands: never enough to fill a buffer). */
+#ifndef NX_POP3_PIPELINE_WINDOW
+#define NX_POP3_PIPELINE_WINDOW 8u
+#endif
+
 #endif /* NX_POP3_CONFIG_H */

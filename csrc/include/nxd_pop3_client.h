@@ -70,7 +70,61 @@ extern "C" {
 #define NX_POP3_COMMAND_NOOP     9u
 #define NX_POP3_COMMAND_RSET     10u
 #define NX_POP3_COMMAND_QUIT     11u
+#define NX_POP3_COMMAND_CAPA     12u
+#define NX_POP3_COMMAND_UIDL     13u
+#define NX_POP3_COMMAND_TOP      14u
+#define NX_POP3_COMMAND_UTF8     15u
 #define NX_POP3_FIRST_COMMAND    NX_POP3_COMMAND_USER
+
+/* What the server's last CAPA listed (nx_pop3_client_capabilities), RFC 2449 and
+ * RFC 6856. NX_POP3_CAPABILITY_ASKED: CAPA was answered (a -ERR leaves it alone:
+ * an old server with no capabilities). */
+#define NX_POP3_CAPABILITY_ASKED          0x0001u
+#define NX_POP3_CAPABILITY_TOP            0x0002u
+#define NX_POP3_CAPABILITY_UIDL           0x0004u
+#define NX_POP3_CAPABILITY_USER           0x0008u
+#define NX_POP3_CAPABILITY_SASL           0x0010u
+#define NX_POP3_CAPABILITY_STLS           0x0020u
+#define NX_POP3_CAPABILITY_PIPELINING     0x0040u
+#define NX_POP3_CAPABILITY_RESP_CODES     0x0080u
+#define NX_POP3_CAPABILITY_AUTH_RESP_CODE 0x0100u
+#define NX_POP3_CAPABILITY_UTF8           0x0200u
+#define NX_POP3_CAPABILITY_LOGIN_DELAY    0x0400u
+#define NX_POP3_CAPABILITY_EXPIRE         0x0800u
+#define NX_POP3_CAPABILITY_IMPLEMENTATION 0x1000u
+
+/* The response code (RFC 2449, 3206, 6856) of the last -ERR, case-insensitive and
+ * hierarchical ("SYS/TEMP/anything" is SYS_TEMP): nx_pop3_client_response_code. */
+#define NX_POP3_RESPONSE_NONE         0u /* no code, or the last reply was not -ERR */
+#define NX_POP3_RESPONSE_OTHER        1u /* a code this client does not know */
+#define NX_POP3_RESPONSE_IN_USE       2u /* [IN-USE]: the maildrop is locked */
+#define NX_POP3_RESPONSE_LOGIN_DELAY  3u /* [LOGIN-DELAY]: logged in too recently */
+#define NX_POP3_RESPONSE_SYS_TEMP     4u /* [SYS/TEMP]: try again later */
+#define NX_POP3_RESPONSE_SYS_PERM     5u /* [SYS/PERM]: do not retry */
+#define NX_POP3_RESPONSE_AUTH         6u /* [AUTH]: the credentials were wrong */
+#define NX_POP3_RESPONSE_UTF8         7u /* [UTF8]: the account needs UTF8 mode */
+
+/* Longest unique-id (RFC 1939: 1 to 70 characters 0x21..0x7E). */
+#define NX_POP3_MAX_UID 70u
+
+/** One line of a CAPA listing: the capability's name (upper-cased) and the
+ *  rest of the line (its arguments, "" when none), both NUL-terminated. */
+typedef VOID (*NX_POP3_CAPA_CALLBACK)(VOID *context, const CHAR *name, const CHAR *arguments);
+/** One line of a LIST listing. */
+typedef VOID (*NX_POP3_LIST_CALLBACK)(VOID *context, UINT mail_item, ULONG64 size);
+/** One line of a UIDL listing; uid is NUL-terminated, 1 to NX_POP3_MAX_UID characters. */
+typedef VOID (*NX_POP3_UIDL_CALLBACK)(VOID *context, UINT mail_item, const CHAR *uid);
+
+/** A pipelined batch of RETRs (caller memory, alive until the batch ends): see
+ *  nx_pop3_client_pipeline_start(). */
+typedef struct NX_POP3_PIPELINE_STRUCT
+{
+    const UINT *nx_pop3_pipeline_items;  /* the message numbers, the caller's array */
+    UINT nx_pop3_pipeline_count;
+    UINT nx_pop3_pipeline_sent;          /* RETRs sent */
+    UINT nx_pop3_pipeline_read;          /* replies whose status line was read */
+    UINT nx_pop3_pipeline_window;        /* most RETRs unanswered at once */
+} NX_POP3_PIPELINE;
 
 /** The APOP timestamp of the greeting, hashed as it arrived (nx_pop3_auth.c).
  *  Memory from the caller, only when APOP is wanted: given to
@@ -99,6 +153,9 @@ typedef struct NX_POP3_CLIENT_STRUCT
     UINT nx_pop3_client_last_command;           /* NX_POP3_COMMAND_* of the last exchange */
     UINT nx_pop3_client_reply_truncated;        /* the last text did not fit reply_text */
     UINT nx_pop3_client_unexpected_data;        /* bytes came after a body's end */
+    UINT nx_pop3_client_capabilities;           /* NX_POP3_CAPABILITY_* of the last CAPA */
+    UINT nx_pop3_client_response_code;          /* NX_POP3_RESPONSE_* of the last reply */
+    NX_POP3_PIPELINE *nx_pop3_client_pipeline;  /* the batch in progress, or NX_NULL */
     CHAR nx_pop3_client_reply_text[NX_POP3_REPLY_TEXT_SIZE]; /* text of the last status line */
 } NX_POP3_CLIENT;
 
@@ -123,6 +180,14 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #define nx_pop3_client_reset                  _nx_pop3_client_reset
 #define nx_pop3_client_quit                   _nx_pop3_client_quit
 #define nx_pop3_client_reply_timeout_set      _nx_pop3_client_reply_timeout_set
+#define nx_pop3_client_capabilities_get        _nx_pop3_client_capabilities_get
+#define nx_pop3_client_mail_items_list         _nx_pop3_client_mail_items_list
+#define nx_pop3_client_mail_items_uidl         _nx_pop3_client_mail_items_uidl
+#define nx_pop3_client_mail_item_uid_get       _nx_pop3_client_mail_item_uid_get
+#define nx_pop3_client_mail_item_top_get       _nx_pop3_client_mail_item_top_get
+#define nx_pop3_client_utf8                    _nx_pop3_client_utf8
+#define nx_pop3_client_pipeline_start          _nx_pop3_client_pipeline_start
+#define nx_pop3_client_pipeline_next           _nx_pop3_client_pipeline_next
 #else
 #define nx_pop3_client_create                 _nxe_pop3_client_create
 #define nxd_pop3_client_create                _nxde_pop3_client_create
@@ -143,6 +208,14 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #define nx_pop3_client_reset                  _nxe_pop3_client_reset
 #define nx_pop3_client_quit                   _nxe_pop3_client_quit
 #define nx_pop3_client_reply_timeout_set      _nxe_pop3_client_reply_timeout_set
+#define nx_pop3_client_capabilities_get        _nxe_pop3_client_capabilities_get
+#define nx_pop3_client_mail_items_list         _nxe_pop3_client_mail_items_list
+#define nx_pop3_client_mail_items_uidl         _nxe_pop3_client_mail_items_uidl
+#define nx_pop3_client_mail_item_uid_get       _nxe_pop3_client_mail_item_uid_get
+#define nx_pop3_client_mail_item_top_get       _nxe_pop3_client_mail_item_top_get
+#define nx_pop3_client_utf8                    _nxe_pop3_client_utf8
+#define nx_pop3_client_pipeline_start          _nxe_pop3_client_pipeline_start
+#define nx_pop3_client_pipeline_next           _nxe_pop3_client_pipeline_next
 #endif
 #endif
 
@@ -302,6 +375,65 @@ UINT _nx_pop3_client_quit(NX_POP3_CLIENT *client_ptr);
 /** Sets the reply wait (ticks, not 0: NX_OPTION_ERROR) for later commands. */
 UINT _nx_pop3_client_reply_timeout_set(NX_POP3_CLIENT *client_ptr, ULONG reply_wait);
 
+/* The extensions (RFC 2449, 6856): each can be compiled out (nx_pop3_config.h). */
+
+/** "CAPA", in AUTHORIZATION or TRANSACTION: the server's capabilities, one call
+ *  of callback (may be NX_NULL) per line, and their summary in
+ *  nx_pop3_client_capabilities (NX_POP3_CAPABILITY_*). A -ERR is an old server
+ *  with none: NX_SUCCESS, no line, only NX_POP3_CAPABILITY_ASKED set. More than
+ *  NX_POP3_MAX_CAPA_LINES lines, or one over NX_POP3_MAX_LISTING_LINE octets:
+ *  NX_POP3_REPLY_TOO_LONG (connection closed). */
+UINT _nx_pop3_client_capabilities_get(NX_POP3_CLIENT *client_ptr, NX_POP3_CAPA_CALLBACK callback,
+                                      VOID *context);
+
+/** "LIST": every message's size, one call of callback per line, in the order the
+ *  server sends them, in constant memory whatever their number. A line that is
+ *  not two numbers, or a number beyond a UINT index or 64 bits: a protocol
+ *  violation (NX_POP3_INVALID_REPLY, _NUMBER_OVERFLOW, _NEGATIVE_NUMBER). */
+UINT _nx_pop3_client_mail_items_list(NX_POP3_CLIENT *client_ptr, NX_POP3_LIST_CALLBACK callback,
+                                     VOID *context);
+
+/** "UIDL": every message's unique-id, one call of callback per line, as LIST. A
+ *  uid that is empty, longer than NX_POP3_MAX_UID or holds a character outside
+ *  0x21..0x7E: NX_POP3_INVALID_REPLY (connection closed). */
+UINT _nx_pop3_client_mail_items_uidl(NX_POP3_CLIENT *client_ptr, NX_POP3_UIDL_CALLBACK callback,
+                                     VOID *context);
+
+/** "UIDL n": message n's unique-id into uid (uid_size at least NX_POP3_MAX_UID + 1:
+ *  NX_SIZE_ERROR), NUL-terminated. The uid rules and NX_POP3_INDEX_MISMATCH as
+ *  for LIST n. */
+UINT _nx_pop3_client_mail_item_uid_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, CHAR *uid,
+                                       UINT uid_size);
+
+/** "TOP n lines": the headers, the blank line and the first lines of the body
+ *  of message n, read like RETR's body (nx_pop3_client_mail_item_message_get or
+ *  _message_read, to the final piece). */
+UINT _nx_pop3_client_mail_item_top_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, UINT lines);
+
+/** "UTF8" (RFC 6856), in AUTHORIZATION only: from now on the server may send
+ *  UTF-8 in replies and messages. */
+UINT _nx_pop3_client_utf8(NX_POP3_CLIENT *client_ptr);
+
+/** Starts a batch of "RETR n" for the count message numbers in mail_items (the
+ *  caller's array; pipeline is the caller's too, both alive until the batch
+ *  ends). When the last CAPA listed PIPELINING, up to NX_POP3_PIPELINE_WINDOW
+ *  RETRs are sent without waiting for their answers, and more as answers
+ *  arrive, so that neither side's buffers fill; otherwise one at a time. Reply
+ *  bytes that belong to the next message are kept, never dropped. Nothing is
+ *  sent here: see nx_pop3_client_pipeline_next(). */
+UINT _nx_pop3_client_pipeline_start(NX_POP3_CLIENT *client_ptr, NX_POP3_PIPELINE *pipeline,
+                                    const UINT *mail_items, UINT count);
+
+/** Sends what the window allows and reads the status line of the next message
+ *  of the batch: *mail_item is its number. NX_SUCCESS: its body follows, to be
+ *  read as RETR's to the final piece before the next call.
+ *  NX_POP3_SERVER_ERROR_STATUS: -ERR for that message (the batch goes on with
+ *  the next call). NX_NO_MORE_ENTRIES: the batch is over (the client is back in
+ *  TRANSACTION and other commands are allowed again). Other failures close the
+ *  connection. */
+UINT _nx_pop3_client_pipeline_next(NX_POP3_CLIENT *client_ptr, UINT *mail_item,
+                                   ULONG64 *item_size);
+
 /* The checking wrappers (NULL pointers, creation, index 0, waits), then the core. */
 UINT _nxe_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,
                              NX_PACKET_POOL *packet_pool_ptr, ULONG server_ip_address,
@@ -342,6 +474,20 @@ UINT _nxe_pop3_client_noop(NX_POP3_CLIENT *client_ptr);
 UINT _nxe_pop3_client_reset(NX_POP3_CLIENT *client_ptr);
 UINT _nxe_pop3_client_quit(NX_POP3_CLIENT *client_ptr);
 UINT _nxe_pop3_client_reply_timeout_set(NX_POP3_CLIENT *client_ptr, ULONG reply_wait);
+UINT _nxe_pop3_client_capabilities_get(NX_POP3_CLIENT *client_ptr,
+                                       NX_POP3_CAPA_CALLBACK callback, VOID *context);
+UINT _nxe_pop3_client_mail_items_list(NX_POP3_CLIENT *client_ptr, NX_POP3_LIST_CALLBACK callback,
+                                      VOID *context);
+UINT _nxe_pop3_client_mail_items_uidl(NX_POP3_CLIENT *client_ptr, NX_POP3_UIDL_CALLBACK callback,
+                                      VOID *context);
+UINT _nxe_pop3_client_mail_item_uid_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, CHAR *uid,
+                                        UINT uid_size);
+UINT _nxe_pop3_client_mail_item_top_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, UINT lines);
+UINT _nxe_pop3_client_utf8(NX_POP3_CLIENT *client_ptr);
+UINT _nxe_pop3_client_pipeline_start(NX_POP3_CLIENT *client_ptr, NX_POP3_PIPELINE *pipeline,
+                                     const UINT *mail_items, UINT count);
+UINT _nxe_pop3_client_pipeline_next(NX_POP3_CLIENT *client_ptr, UINT *mail_item,
+                                    ULONG64 *item_size);
 
 #ifdef __cplusplus
 }

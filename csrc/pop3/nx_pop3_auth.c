@@ -109,9 +109,11 @@ UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
 
     /* Out of AUTHORIZATION the command layer refuses APOP and USER alike. */
     arguments.text[0] = name;
+    arguments.count = 1u;
     if ((apop_stamp != NX_NULL) && (_nx_pop3_apop_digest(apop_stamp, password, hex) == NX_SUCCESS))
     {
         arguments.text[1] = hex;
+        arguments.count = 2u;
         status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_APOP, &arguments, &reply);
         memset(hex, 0, sizeof(hex));
         client_ptr->nx_pop3_client_enable_APOP_authentication = (status == NX_SUCCESS);
@@ -119,6 +121,7 @@ UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
 
     if (status == NX_POP3_SERVER_ERROR_STATUS)
     {
+        arguments.count = 1u;
         status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_USER, &arguments, &reply);
         if (status == NX_SUCCESS)
         {

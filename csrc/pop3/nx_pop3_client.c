@@ -205,6 +205,7 @@ static UINT pop3_numbered(NX_POP3_CLIENT *client_ptr, UINT command, UINT number,
     NX_POP3_ARGUMENTS arguments;
 
     arguments.number[0] = number;
+    arguments.count = 1u;
     return _nx_pop3_command(client_ptr, command, &arguments, reply);
 }
 
@@ -323,11 +324,51 @@ UINT _nx_pop3_client_mail_item_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, U
     return status;
 }
 
+/* Bytes that came after a body's terminator, in the same packet (the decoder
+ * never writes over them). In a pipelined batch with replies still to come
+ * they are the next reply: copied into a packet of their own and kept as
+ * received bytes. Otherwise no command asked for them: flagged for the next
+ * command. NX_NO_PACKET when a batch cannot keep them. */
+static UINT pop3_leftover(NX_POP3_CLIENT *client_ptr, const UCHAR *bytes, ULONG length)
+{
+    UINT status = NX_SUCCESS;
+#if NX_POP3_CLIENT_ENABLE_PIPELINING
+    NX_POP3_PIPELINE *pipeline = client_ptr->nx_pop3_client_pipeline;
+    NX_PACKET *kept = NX_NULL;
+
+    if ((pipeline != NX_NULL) &&
+        (pipeline->nx_pop3_pipeline_sent > pipeline->nx_pop3_pipeline_read))
+    {
+        status = nx_packet_allocate(client_ptr->nx_pop3_client_ip_ptr->nx_ip_default_packet_pool,
+                                    &kept, 0u, NX_NO_WAIT);
+        if ((status == NX_SUCCESS) &&
+            (length > (ULONG)(kept->nx_packet_data_end - kept->nx_packet_append_ptr)))
+        {
+            (VOID)nx_packet_release(kept);
+            status = NX_NO_PACKET;
+        }
+        if (status == NX_SUCCESS)
+        {
+            memcpy(kept->nx_packet_append_ptr, bytes, length);
+            kept->nx_packet_append_ptr += length;
+            kept->nx_packet_length = length;
+            client_ptr->nx_pop3_client_rx_packet = kept;
+        }
+        return status;
+    }
+#endif
+    (VOID)bytes;
+    (VOID)length;
+    client_ptr->nx_pop3_client_unexpected_data = NX_TRUE;
+    return status;
+}
+
 UINT _nx_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr, NX_PACKET **recv_packet_ptr,
                                            ULONG *bytes_retrieved, UINT *final_packet)
 {
     NX_PACKET *packet;
     UCHAR *out;
+    UCHAR *in;
     ULONG length;
     ULONG written = 0u;
     ULONG used;
@@ -375,24 +416,51 @@ UINT _nx_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr, NX_PACKET
         packet->nx_packet_append_ptr++;
     }
     out = packet->nx_packet_prepend_ptr - held;
-    used = _nx_pop3_body_decode(&client_ptr->nx_pop3_client_body_state,
-                                packet->nx_packet_prepend_ptr, length, out, &written);
+    in = packet->nx_packet_prepend_ptr;
+    used = _nx_pop3_body_decode(&client_ptr->nx_pop3_client_body_state, in, length, out,
+                                &written);
 
     packet->nx_packet_prepend_ptr = out;
     packet->nx_packet_append_ptr = out + written;
     packet->nx_packet_length = written;
     if (client_ptr->nx_pop3_client_body_state == NX_POP3_BODY_DONE)
     {
-        /* Bytes after the terminator were asked for by no command: they go with
-         * this packet, and the next command reports them (NX_POP3_UNEXPECTED_DATA). */
-        client_ptr->nx_pop3_client_unexpected_data = (used < length);
+        /* Bytes after the terminator: the next reply of a pipelined batch, kept;
+         * otherwise asked for by no command, and the next command reports them
+         * (NX_POP3_UNEXPECTED_DATA). */
         client_ptr->nx_pop3_client_state = client_ptr->nx_pop3_client_resume_state;
         *final_packet = NX_TRUE;
+        if ((used < length) && (pop3_leftover(client_ptr, in + used, length - used) != NX_SUCCESS))
+        {
+            (VOID)_nx_pop3_abort(client_ptr, NX_SUCCESS); /* this piece is whole; the next call fails */
+        }
     }
     *recv_packet_ptr = packet;
     *bytes_retrieved = written;
     return NX_SUCCESS;
 }
+
+#if NX_POP3_CLIENT_ENABLE_TOP
+UINT _nx_pop3_client_mail_item_top_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, UINT lines)
+{
+    NX_POP3_ARGUMENTS arguments;
+    NX_POP3_REPLY reply;
+
+    arguments.number[0] = mail_item;
+    arguments.number[1] = lines;
+    arguments.count = 2u;
+    return _nx_pop3_command(client_ptr, NX_POP3_COMMAND_TOP, &arguments, &reply);
+}
+#endif
+
+#if NX_POP3_CLIENT_ENABLE_UTF8
+UINT _nx_pop3_client_utf8(NX_POP3_CLIENT *client_ptr)
+{
+    NX_POP3_REPLY reply;
+
+    return _nx_pop3_command(client_ptr, NX_POP3_COMMAND_UTF8, NX_NULL, &reply);
+}
+#endif
 
 UINT _nx_pop3_client_mail_item_delete(NX_POP3_CLIENT *client_ptr, UINT mail_index)
 {

@@ -247,3 +247,81 @@ UINT _nxe_pop3_client_reply_timeout_set(NX_POP3_CLIENT *client_ptr, ULONG reply_
     return (reply_wait == 0u) ? NX_OPTION_ERROR :
            _nx_pop3_client_reply_timeout_set(client_ptr, reply_wait);
 }
+
+#if NX_POP3_CLIENT_ENABLE_CAPA
+UINT _nxe_pop3_client_capabilities_get(NX_POP3_CLIENT *client_ptr,
+                                       NX_POP3_CAPA_CALLBACK callback, VOID *context)
+{
+    return pop3_client_valid(client_ptr) ?
+           _nx_pop3_client_capabilities_get(client_ptr, callback, context) : NX_PTR_ERROR;
+}
+#endif
+
+#if NX_POP3_CLIENT_ENABLE_LISTINGS
+UINT _nxe_pop3_client_mail_items_list(NX_POP3_CLIENT *client_ptr, NX_POP3_LIST_CALLBACK callback,
+                                      VOID *context)
+{
+    return (pop3_client_valid(client_ptr) && (callback != NX_NULL)) ?
+           _nx_pop3_client_mail_items_list(client_ptr, callback, context) : NX_PTR_ERROR;
+}
+
+UINT _nxe_pop3_client_mail_items_uidl(NX_POP3_CLIENT *client_ptr, NX_POP3_UIDL_CALLBACK callback,
+                                      VOID *context)
+{
+    return (pop3_client_valid(client_ptr) && (callback != NX_NULL)) ?
+           _nx_pop3_client_mail_items_uidl(client_ptr, callback, context) : NX_PTR_ERROR;
+}
+
+UINT _nxe_pop3_client_mail_item_uid_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, CHAR *uid,
+                                        UINT uid_size)
+{
+    UINT status = pop3_item_check(client_ptr, uid, mail_item);
+
+    if ((status == NX_SUCCESS) && (uid_size <= NX_POP3_MAX_UID))
+    {
+        status = NX_SIZE_ERROR;
+    }
+    return (status != NX_SUCCESS) ? status :
+           _nx_pop3_client_mail_item_uid_get(client_ptr, mail_item, uid, uid_size);
+}
+#endif
+
+#if NX_POP3_CLIENT_ENABLE_TOP
+UINT _nxe_pop3_client_mail_item_top_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, UINT lines)
+{
+    UINT status = pop3_item_check(client_ptr, client_ptr, mail_item);
+
+    return (status != NX_SUCCESS) ? status :
+           _nx_pop3_client_mail_item_top_get(client_ptr, mail_item, lines);
+}
+#endif
+
+#if NX_POP3_CLIENT_ENABLE_UTF8
+UINT _nxe_pop3_client_utf8(NX_POP3_CLIENT *client_ptr)
+{
+    return pop3_client_valid(client_ptr) ? _nx_pop3_client_utf8(client_ptr) : NX_PTR_ERROR;
+}
+#endif
+
+#if NX_POP3_CLIENT_ENABLE_PIPELINING
+UINT _nxe_pop3_client_pipeline_start(NX_POP3_CLIENT *client_ptr, NX_POP3_PIPELINE *pipeline,
+                                     const UINT *mail_items, UINT count)
+{
+    if (!pop3_client_valid(client_ptr) || (pipeline == NX_NULL) ||
+        ((mail_items == NX_NULL) && (count > 0u)))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_pipeline_start(client_ptr, pipeline, mail_items, count);
+}
+
+UINT _nxe_pop3_client_pipeline_next(NX_POP3_CLIENT *client_ptr, UINT *mail_item,
+                                    ULONG64 *item_size)
+{
+    if (!pop3_client_valid(client_ptr) || (mail_item == NX_NULL) || (item_size == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_pipeline_next(client_ptr, mail_item, item_size);
+}
+#endif

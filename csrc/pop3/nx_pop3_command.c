@@ -11,6 +11,7 @@
 #define TEXT   NX_POP3_ARGUMENT_TEXT
 #define SINGLE NX_POP3_REPLY_SINGLE_LINE
 #define MULTI  NX_POP3_REPLY_MULTI_LINE
+#define BARE   NX_POP3_REPLY_MULTI_BARE
 #define AUTHORIZATION NX_POP3_IN_AUTHORIZATION
 #define TRANSACTION   NX_POP3_IN_TRANSACTION
 
@@ -22,12 +23,16 @@ static const NX_POP3_COMMAND pop3_commands[] =
     { "PASS", { TEXT,   NONE },  SINGLE, AUTHORIZATION },
     { "APOP", { TEXT,   TEXT },  SINGLE, AUTHORIZATION },
     { "STAT", { NONE,   NONE },  SINGLE, TRANSACTION },
-    { "LIST", { NUMBER, NONE },  SINGLE, TRANSACTION },
+    { "LIST", { NUMBER, NONE },  BARE,   TRANSACTION },
     { "RETR", { NUMBER, NONE },  MULTI,  TRANSACTION },
     { "DELE", { NUMBER, NONE },  SINGLE, TRANSACTION },
     { "NOOP", { NONE,   NONE },  SINGLE, TRANSACTION },
     { "RSET", { NONE,   NONE },  SINGLE, TRANSACTION },
     { "QUIT", { NONE,   NONE },  SINGLE, AUTHORIZATION | TRANSACTION },
+    { "CAPA", { NONE,   NONE },  MULTI,  AUTHORIZATION | TRANSACTION },
+    { "UIDL", { NUMBER, NONE },  BARE,   TRANSACTION },
+    { "TOP",  { NUMBER, NUMBER }, MULTI, TRANSACTION },
+    { "UTF8", { NONE,   NONE },  SINGLE, AUTHORIZATION },
 };
 
 #define POP3_COMMAND_COUNT ((UINT)(sizeof(pop3_commands) / sizeof(pop3_commands[0])))
@@ -82,14 +87,22 @@ static VOID pop3_put_decimal(POP3_LINE *line, UINT value)
     pop3_put(line, digits + start, (ULONG)(sizeof(digits) - start));
 }
 
+/* The arguments a command goes out with. */
+static UINT pop3_argument_count(const NX_POP3_ARGUMENTS *arguments)
+{
+    return (arguments != NX_NULL) ? arguments->count : 0u;
+}
+
 /* "KEYWORD[ arg[ arg]]\r\n" as the descriptor says. */
 static VOID pop3_line_build(POP3_LINE *line, const NX_POP3_COMMAND *descriptor,
                             const NX_POP3_ARGUMENTS *arguments)
 {
+    UINT count = pop3_argument_count(arguments);
     UINT i;
 
     pop3_put_string(line, descriptor->keyword);
-    for (i = 0u; (i < NX_POP3_COMMAND_ARGUMENTS) && (descriptor->argument[i] != NONE); i++)
+    for (i = 0u; (i < NX_POP3_COMMAND_ARGUMENTS) && (i < count) &&
+                 (descriptor->argument[i] != NONE); i++)
     {
         pop3_put(line, " ", 1u);
         if (descriptor->argument[i] == NUMBER)
@@ -132,6 +145,10 @@ UINT _nx_pop3_command_allowed(const NX_POP3_CLIENT *client_ptr, UINT command)
     if (state == NX_POP3_STATE_CLOSED)
     {
         status = NX_NOT_CONNECTED;
+    }
+    else if (client_ptr->nx_pop3_client_pipeline != NX_NULL)
+    {
+        status = NX_POP3_CLIENT_INVALID_STATE; /* a batch's replies are still to come */
     }
     else if ((command >= NX_POP3_FIRST_COMMAND) &&
              (command - NX_POP3_FIRST_COMMAND < POP3_COMMAND_COUNT) &&
@@ -209,6 +226,7 @@ UINT _nx_pop3_reply_receive(NX_POP3_CLIENT *client_ptr, NX_POP3_REPLY *reply)
     }
 
     client_ptr->nx_pop3_client_reply_truncated = reply->text_truncated;
+    client_ptr->nx_pop3_client_response_code = NX_POP3_RESPONSE_NONE;
     if ((status == NX_SUCCESS) && (reply->state != NX_POP3_REPLY_DONE))
     {
         status = NX_POP3_REPLY_TOO_LONG; /* not reached: the parser fails first */
@@ -219,6 +237,7 @@ UINT _nx_pop3_reply_receive(NX_POP3_CLIENT *client_ptr, NX_POP3_REPLY *reply)
     }
     else if (reply->status != NX_POP3_REPLY_IS_OK)
     {
+        client_ptr->nx_pop3_client_response_code = _nx_pop3_reply_code(reply);
         status = NX_POP3_SERVER_ERROR_STATUS;
     }
     return status;
@@ -231,7 +250,7 @@ UINT _nx_pop3_reply_receive(NX_POP3_CLIENT *client_ptr, NX_POP3_REPLY *reply)
  * each command, the result does not depend on how the bytes were split into
  * segments: arriving with the reply or a moment later, they are found. A peer
  * that closed is reported as such before anything is sent. */
-static UINT pop3_quiet_check(NX_POP3_CLIENT *client_ptr)
+UINT _nx_pop3_quiet_check(NX_POP3_CLIENT *client_ptr)
 {
     ULONG waiting = 0u;
     UINT status = nx_tcp_socket_bytes_available(&client_ptr->nx_pop3_client_tcp_socket, &waiting);
@@ -249,26 +268,13 @@ static UINT pop3_quiet_check(NX_POP3_CLIENT *client_ptr)
     return status;
 }
 
-UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
-                      const NX_POP3_ARGUMENTS *arguments, NX_POP3_REPLY *reply)
+UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
+                           const NX_POP3_ARGUMENTS *arguments)
 {
-    const NX_POP3_COMMAND *descriptor;
     POP3_LINE line;
-    UINT status = _nx_pop3_command_allowed(client_ptr, command);
+    UINT status = nx_packet_allocate(client_ptr->nx_pop3_client_packet_pool_ptr, &line.packet,
+                                     NX_TCP_PACKET, NX_POP3_CLIENT_PACKET_TIMEOUT);
 
-    if (status != NX_SUCCESS)
-    {
-        return status;
-    }
-    descriptor = &pop3_commands[command - NX_POP3_FIRST_COMMAND];
-    status = pop3_quiet_check(client_ptr);
-    if (status != NX_SUCCESS)
-    {
-        return status;
-    }
-
-    status = nx_packet_allocate(client_ptr->nx_pop3_client_packet_pool_ptr, &line.packet,
-                                NX_TCP_PACKET, NX_POP3_CLIENT_PACKET_TIMEOUT);
     if (status == NX_INVALID_PARAMETERS)
     {
         return NX_POP3_INSUFFICIENT_PACKET_PAYLOAD; /* not even the header room */
@@ -278,7 +284,7 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
         return status;
     }
     line.overflow = NX_FALSE;
-    pop3_line_build(&line, descriptor, arguments);
+    pop3_line_build(&line, &pop3_commands[command - NX_POP3_FIRST_COMMAND], arguments);
     if (line.overflow != 0u)
     {
         (VOID)nx_packet_release(line.packet);
@@ -291,12 +297,22 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
     if (status != NX_SUCCESS)
     {
         (VOID)nx_packet_release(line.packet);
-        return _nx_pop3_abort(client_ptr, status);
+        status = _nx_pop3_abort(client_ptr, status);
     }
+    return status;
+}
 
+UINT _nx_pop3_command_reply(NX_POP3_CLIENT *client_ptr, UINT command,
+                            const NX_POP3_ARGUMENTS *arguments, NX_POP3_REPLY *reply)
+{
+    UINT shape = pop3_commands[command - NX_POP3_FIRST_COMMAND].reply;
+    UINT status;
+
+    client_ptr->nx_pop3_client_last_command = command;
     _nx_pop3_reply_begin(client_ptr, reply);
     status = _nx_pop3_reply_receive(client_ptr, reply);
-    if ((status == NX_SUCCESS) && (descriptor->reply == MULTI))
+    if ((status == NX_SUCCESS) &&
+        ((shape == MULTI) || ((shape == BARE) && (pop3_argument_count(arguments) == 0u))))
     {
         /* The body follows; the state to come back to once it has ended. */
         client_ptr->nx_pop3_client_resume_state = client_ptr->nx_pop3_client_state;
@@ -304,7 +320,28 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
         client_ptr->nx_pop3_client_state = NX_POP3_STATE_DOWNLOADING;
     }
     /* After a single-line reply, bytes left in nx_pop3_client_rx_packet were
-     * not asked for: the next command reports them (pop3_quiet_check). A
-     * failed exchange has released them with the connection. */
+     * not asked for: the next command reports them (_nx_pop3_quiet_check), unless
+     * a pipelined batch expects them. A failed exchange has released them with
+     * the connection. */
+    return status;
+}
+
+UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
+                      const NX_POP3_ARGUMENTS *arguments, NX_POP3_REPLY *reply)
+{
+    UINT status = _nx_pop3_command_allowed(client_ptr, command);
+
+    if (status == NX_SUCCESS)
+    {
+        status = _nx_pop3_quiet_check(client_ptr);
+    }
+    if (status == NX_SUCCESS)
+    {
+        status = _nx_pop3_command_send(client_ptr, command, arguments);
+    }
+    if (status == NX_SUCCESS)
+    {
+        status = _nx_pop3_command_reply(client_ptr, command, arguments, reply);
+    }
     return status;
 }

@@ -25,6 +25,8 @@
 /* Reply shapes. */
 #define NX_POP3_REPLY_SINGLE_LINE 0u
 #define NX_POP3_REPLY_MULTI_LINE  1u /* "+OK" starts a body ending with ".CRLF" */
+#define NX_POP3_REPLY_MULTI_BARE  2u /* multi-line when sent without its argument
+                                        (LIST, UIDL), single-line with it */
 
 /* The states a command is allowed in, as a mask of (1 << NX_POP3_STATE_*). */
 #define NX_POP3_IN_AUTHORIZATION (1u << NX_POP3_STATE_AUTHORIZATION)
@@ -39,12 +41,14 @@ typedef struct NX_POP3_COMMAND_STRUCT
     UCHAR states;                                   /* NX_POP3_IN_* mask */
 } NX_POP3_COMMAND;
 
-/** The values for a command's arguments; only the positions its descriptor
- *  names are read. */
+/** The values for a command's arguments: the first count positions its
+ *  descriptor names are sent (fewer than it names leaves the rest out, as LIST
+ *  does without a message number). NX_NULL: no arguments. */
 typedef struct NX_POP3_ARGUMENTS_STRUCT
 {
     const CHAR *text[NX_POP3_COMMAND_ARGUMENTS];
     UINT number[NX_POP3_COMMAND_ARGUMENTS];
+    UINT count;
 } NX_POP3_ARGUMENTS;
 
 /** NX_SUCCESS when command (NX_POP3_COMMAND_*) may be sent in the client's
@@ -64,6 +68,22 @@ UINT _nx_pop3_command_allowed(const NX_POP3_CLIENT *client_ptr, UINT command);
  *  NX_POP3_STATE_DOWNLOADING and the body follows. */
 UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
                       const NX_POP3_ARGUMENTS *arguments, NX_POP3_REPLY *reply);
+
+/** NX_SUCCESS when nothing waits to be read before a command goes out; else
+ *  NX_POP3_UNEXPECTED_DATA (bytes no command asked for) or NX_NOT_CONNECTED,
+ *  and the connection is closed. */
+UINT _nx_pop3_quiet_check(NX_POP3_CLIENT *client_ptr);
+
+/** Sends command without reading its reply, for a pipelined batch: no state or
+ *  quiet check (replies are expected), only the line rules. Statuses as for
+ *  _nx_pop3_command before its reply. */
+UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
+                           const NX_POP3_ARGUMENTS *arguments);
+
+/** Reads the status line of a command already sent into reply and, after +OK
+ *  to a multi-line one, enters NX_POP3_STATE_DOWNLOADING. */
+UINT _nx_pop3_command_reply(NX_POP3_CLIENT *client_ptr, UINT command,
+                            const NX_POP3_ARGUMENTS *arguments, NX_POP3_REPLY *reply);
 
 /** Reads one status line into reply (started by the caller) within the reply
  *  wait: the greeting, or a reply after _nx_pop3_command's send. Any failure

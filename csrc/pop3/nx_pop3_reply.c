@@ -12,6 +12,84 @@
 static const UCHAR reply_ok[] = "+OK";
 static const UCHAR reply_err[] = "-ERR";
 
+#define CODE_NONE     0u /* the text did not begin with '[' */
+#define CODE_OPEN     1u /* inside "[...", no ']' yet */
+#define CODE_COMPLETE 2u /* "[...]" seen */
+#define CODE_BAD      3u /* a space or too long: not a code this client keeps */
+
+#if NX_POP3_CLIENT_ENABLE_RESPONSE_CODES
+/* The codes this client names, most specific first is not needed: the levels
+ * are compared whole ("SYS/TEMP" matches "SYS/TEMP" and "SYS/TEMP/..."). */
+static const struct
+{
+    CHAR name[12];
+    UCHAR code;
+} reply_codes[] =
+{
+    { "IN-USE", NX_POP3_RESPONSE_IN_USE },
+    { "LOGIN-DELAY", NX_POP3_RESPONSE_LOGIN_DELAY },
+    { "SYS/TEMP", NX_POP3_RESPONSE_SYS_TEMP },
+    { "SYS/PERM", NX_POP3_RESPONSE_SYS_PERM },
+    { "AUTH", NX_POP3_RESPONSE_AUTH },
+    { "UTF8", NX_POP3_RESPONSE_UTF8 },
+};
+
+/* A byte of the text, for the "[CODE]" that may begin it. */
+static VOID reply_code_byte(NX_POP3_REPLY *reply, UCHAR c)
+{
+    if (reply->text_length == 0u)
+    {
+        reply->code_state = (c == '[') ? CODE_OPEN : CODE_NONE;
+    }
+    else if (reply->code_state == CODE_OPEN)
+    {
+        if (c == ']')
+        {
+            reply->code_state = (reply->code_length > 0u) ? CODE_COMPLETE : CODE_BAD;
+        }
+        else if ((c == ' ') || (reply->code_length >= NX_POP3_MAX_RESPONSE_CODE))
+        {
+            reply->code_state = CODE_BAD;
+        }
+        else
+        {
+            reply->code[reply->code_length] = (CHAR)(((c >= 'a') && (c <= 'z')) ? (c - 32u) : c);
+            reply->code_length++;
+            reply->code[reply->code_length] = '\0';
+        }
+    }
+}
+
+UINT _nx_pop3_reply_code(const NX_POP3_REPLY *reply)
+{
+    UINT code = NX_POP3_RESPONSE_NONE;
+    UINT i;
+
+    if (reply->code_state == CODE_COMPLETE)
+    {
+        code = NX_POP3_RESPONSE_OTHER;
+        for (i = 0u; i < (UINT)(sizeof(reply_codes) / sizeof(reply_codes[0])); i++)
+        {
+            UINT length = (UINT)strlen(reply_codes[i].name);
+
+            if ((strncmp(reply->code, reply_codes[i].name, length) == 0) &&
+                ((reply->code[length] == '\0') || (reply->code[length] == '/')))
+            {
+                code = reply_codes[i].code;
+                break;
+            }
+        }
+    }
+    return code;
+}
+#else
+UINT _nx_pop3_reply_code(const NX_POP3_REPLY *reply)
+{
+    (VOID)reply;
+    return NX_POP3_RESPONSE_NONE;
+}
+#endif
+
 VOID _nx_pop3_reply_start(NX_POP3_REPLY *reply, CHAR *text, UINT text_size)
 {
     memset(reply, 0, sizeof(*reply));
@@ -134,6 +212,9 @@ static VOID reply_text_byte(NX_POP3_REPLY *reply, UCHAR c)
         }
     }
 
+#if NX_POP3_CLIENT_ENABLE_RESPONSE_CODES
+    reply_code_byte(reply, c);
+#endif
     if (reply->sink != NX_NULL)
     {
         reply->sink(reply->sink_context, c);

@@ -56,6 +56,9 @@ typedef struct NX_POP3_REPLY_STRUCT
     UINT text_truncated;  /* NX_TRUE when text_size was too small for it */
     NX_POP3_REPLY_SINK sink;
     VOID *sink_context;
+    UINT code_state;      /* the "[CODE]" that may begin the text (nx_pop3_reply.c) */
+    UINT code_length;
+    CHAR code[NX_POP3_MAX_RESPONSE_CODE + 1u]; /* upper-cased, NUL-terminated */
 } NX_POP3_REPLY;
 
 /** Starts a line. text (text_size bytes, NUL included) may be NX_NULL. */
@@ -76,6 +79,11 @@ ULONG _nx_pop3_reply_feed(NX_POP3_REPLY *reply, const UCHAR *data, ULONG length)
  *  NX_SUCCESS, or NX_POP3_INVALID_REPLY (missing, not a number),
  *  NX_POP3_NEGATIVE_NUMBER, NX_POP3_NUMBER_OVERFLOW (beyond 64 bits). */
 UINT _nx_pop3_reply_number(const NX_POP3_REPLY *reply, UINT index, ULONG64 *value);
+
+/** The response code (RFC 2449) that began the text, as NX_POP3_RESPONSE_*:
+ *  case-insensitive, hierarchical ("SYS/TEMP/x" is SYS_TEMP); NX_POP3_RESPONSE_NONE
+ *  when the text began with none (or the codes are compiled out). */
+UINT _nx_pop3_reply_code(const NX_POP3_REPLY *reply);
 
 /** Where word index lies in the text copy: NX_SUCCESS, or NX_POP3_INVALID_REPLY
  *  when there is no such word, or NX_POP3_REPLY_TOO_LONG when the word did not

@@ -83,6 +83,19 @@ typedef struct NX_TRANSPORT_SCRIPTED_STRUCT
 
 typedef struct NX_POP3_APOP_STAMP_STRUCT { ...; } NX_POP3_APOP_STAMP;
 
+/* The listings' callbacks and a pipelined batch (nxd_pop3_client.h). */
+typedef void (*NX_POP3_CAPA_CALLBACK)(void *context, const CHAR *name, const CHAR *arguments);
+typedef void (*NX_POP3_LIST_CALLBACK)(void *context, UINT mail_item, ULONG64 size);
+typedef void (*NX_POP3_UIDL_CALLBACK)(void *context, UINT mail_item, const CHAR *uid);
+typedef struct NX_POP3_PIPELINE_STRUCT
+{
+    UINT nx_pop3_pipeline_count;
+    UINT nx_pop3_pipeline_sent;
+    UINT nx_pop3_pipeline_read;
+    UINT nx_pop3_pipeline_window;
+    ...;
+} NX_POP3_PIPELINE;
+
 typedef struct NX_POP3_CLIENT_STRUCT
 {
     NX_TCP_SOCKET nx_pop3_client_tcp_socket;
@@ -92,6 +105,8 @@ typedef struct NX_POP3_CLIENT_STRUCT
     UINT nx_pop3_client_enable_APOP_authentication;
     UINT nx_pop3_client_last_command;
     UINT nx_pop3_client_reply_truncated;
+    UINT nx_pop3_client_capabilities;
+    UINT nx_pop3_client_response_code;
     UINT nx_pop3_client_socket_created;
     CHAR nx_pop3_client_reply_text[...];
     ...;
@@ -116,6 +131,11 @@ typedef struct NX_POP3_REPLY_STRUCT
     UINT text_truncated;
     ...;
 } NX_POP3_REPLY;
+
+/* The listings' callbacks, written in Python (nxpop3/client.py). */
+extern "Python" void nxpop3_capa_line(void *context, const CHAR *name, const CHAR *arguments);
+extern "Python" void nxpop3_list_entry(void *context, UINT mail_item, ULONG64 size);
+extern "Python" void nxpop3_uidl_entry(void *context, UINT mail_item, const CHAR *uid);
 
 /* The scripted transport's callbacks, written in Python (nxpop3/transport.py). */
 extern "Python" INT nxpop3_scripted_connect(void *user);

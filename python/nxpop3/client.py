@@ -6,8 +6,9 @@ import io
 import math
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
+from typing import Any
 
 from . import codes
 from ._binding import ffi, lib
@@ -122,19 +123,23 @@ class Client:
                                      self.transport.nx_transport, ffi.NULL, 0, 0), "nx_ip_create")
         self._check(lib.nx_tcp_enable(self._ip), "nx_tcp_enable")
         ticks = max(1, math.ceil(timeout * lib.NX_IP_PERIODIC_RATE))
-        c_name = ffi.new("char[]", name)
-        c_secret = ffi.new("char[]", secret)
-        try:
-            status = lib.nxd_pop3_client_create_ext(self._client, 1 if apop else 0, self._ip,
-                                                    self.pool.pool, address, port, c_name,
-                                                    c_secret, ticks, ticks)
-        finally:
-            ffi.memmove(c_secret, b"\0" * len(secret), len(secret))
+        # The greeting's APOP timestamp, hashed as it arrives, for a later login.
+        self._stamp = ffi.new("NX_POP3_APOP_STAMP *")
+        # A pipelined batch in progress (retr_many), and what it keeps alive.
+        self._batch: tuple[ffi.CData, ffi.CData] | None = None
+        status = lib.nxd_pop3_client_connect(self._client, self._ip, self.pool.pool, address,
+                                             port, ticks, ticks, self._stamp)
         if status != lib.NX_SUCCESS:
             error = self._error(status)
             lib.nx_ip_delete(self._ip)
             raise error
         self._created = True
+        if name:
+            try:
+                self._login(name, secret, apop)
+            except Pop3Error:
+                self._close_locked()  # as NetX's create: a failed login leaves nothing
+                raise
 
     # Errors.
     def _error(self, status: int, message: str | None = None) -> Pop3Error:
@@ -182,6 +187,9 @@ class Client:
         if self._downloading:
             raise InvalidState(codes.NX_POP3_CLIENT_INVALID_STATE,
                                message="a message is being streamed; finish or close it")
+        if self._batch is not None:
+            raise InvalidState(codes.NX_POP3_CLIENT_INVALID_STATE,
+                               message="a retr_many batch is being read; finish or close it")
         if int(self._client.nx_pop3_client_state) == codes.NX_POP3_STATE_CLOSED:
             raise InvalidState(codes.NX_NOT_CONNECTED,
                                message="the connection ended with an earlier error")
@@ -198,6 +206,163 @@ class Client:
         included: show it through ``nxpop3.server_text.printable``)."""
         with self._lock:  # a command in another thread may be writing it
             return ffi.string(self._client.nx_pop3_client_reply_text).decode("utf-8", "replace")
+
+    @property
+    def state(self) -> str:
+        """The session's state: ``"AUTHORIZATION"`` (connected, not logged in),
+        ``"TRANSACTION"``, ``"DOWNLOADING"`` (a body is being read), ``"QUIT"`` or
+        ``"CLOSED"``."""
+        if not self._created:
+            return "CLOSED"
+        return codes.STATE_NAMES[int(self._client.nx_pop3_client_state)]
+
+    @property
+    def capabilities(self) -> int:
+        """The ``NX_POP3_CAPABILITY_*`` bits of the last ``capa()`` (0 before one)."""
+        return int(self._client.nx_pop3_client_capabilities)
+
+    # Login.
+    def login(self, user: str, password: str, *, apop: bool = False) -> None:
+        """Logs in from the AUTHORIZATION state (a client made without a user).
+
+        ``apop=True`` uses APOP when the greeting had a timestamp and falls back
+        to USER/PASS when the server refuses it, as the constructor does. A
+        refusal raises ``AuthenticationError`` and leaves the client in
+        AUTHORIZATION: another ``login`` or ``quit`` may follow."""
+        name = _credential(user, "user", int(lib.NX_POP3_MAX_USERNAME))
+        secret = _credential(password, "password", int(lib.NX_POP3_MAX_PASSWORD))
+        with self._lock:
+            self._session()
+            self._login(name, secret, apop)
+
+    def _login(self, name: bytes, secret: bytes, apop: bool) -> None:
+        c_name = ffi.new("char[]", name)
+        c_secret = ffi.new("char[]", secret)
+        try:
+            status = lib.nx_pop3_client_login(self._client, self._stamp if apop else ffi.NULL,
+                                              c_name, c_secret)
+        finally:
+            ffi.memmove(c_secret, b"\0" * len(secret), len(secret))
+        self._check(status)
+
+    # The extensions (RFC 2449, 6856).
+    def capa(self) -> dict[str, list[str]]:
+        """CAPA: each capability (upper case) with its arguments. ``{}`` from an old
+        server that answers -ERR (no capabilities). Allowed before and after login."""
+        lines: dict[str, list[str]] = {}
+        handle = ffi.new_handle(lines)
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_capabilities_get(self._client, lib.nxpop3_capa_line,
+                                                            handle))
+        return lines
+
+    def list(self) -> list[tuple[int, int]]:
+        """LIST: ``(number, octets)`` of every message not deleted, in the
+        server's order."""
+        entries: list[tuple[int, int]] = []
+        handle = ffi.new_handle(entries)
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_mail_items_list(self._client, lib.nxpop3_list_entry,
+                                                           handle))
+        return entries
+
+    def uidl(self, n: int | None = None) -> str | list[tuple[int, str]]:
+        """UIDL: message ``n``'s unique-id, or ``(number, uid)`` of every message."""
+        if n is None:
+            entries: list[tuple[int, str]] = []
+            handle = ffi.new_handle(entries)
+            with self._lock:
+                self._session()
+                self._check(lib.nx_pop3_client_mail_items_uidl(self._client,
+                                                               lib.nxpop3_uidl_entry, handle))
+            return entries
+        uid = ffi.new("CHAR[]", int(lib.NX_POP3_MAX_UID) + 1)
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_mail_item_uid_get(self._client, _index(n), uid,
+                                                             len(uid)))
+        return ffi.string(uid).decode("ascii")
+
+    def top(self, n: int, lines: int) -> bytes:
+        """TOP: message ``n``'s headers, the blank line and its first ``lines``
+        body lines, exactly as stored (as ``retr``)."""
+        if not isinstance(lines, int) or isinstance(lines, bool) or not 0 <= lines <= 0xFFFFFFFF:
+            raise BadArgument(codes.NX_POP3_PARAM_ERROR, message="lines must be 0..2**32-1")
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_mail_item_top_get(self._client, _index(n), lines))
+            return self._read_body()
+
+    def utf8(self) -> None:
+        """UTF8 (RFC 6856), before login only: the server may then send UTF-8."""
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_utf8(self._client))
+
+    def retr_many(self, numbers: Iterable[int]) -> Iterator[bytes]:
+        """The messages ``numbers``, in that order, each whole, through one
+        pipelined batch of RETRs when the last ``capa()`` listed PIPELINING (one
+        at a time otherwise): 2000 small messages in a few round trips.
+
+        Until the iterator is exhausted or closed, other commands raise
+        ``InvalidState``. A -ERR for a message raises ``ServerError`` there, after
+        the rest of the batch has been read and dropped (the session stays
+        usable); closing the iterator early does the same."""
+        wanted = [_index(n) for n in numbers]
+        items = ffi.new("UINT[]", wanted) if wanted else ffi.new("UINT[]", 1)
+        pipeline = ffi.new("NX_POP3_PIPELINE *")
+        with self._lock:
+            self._session()
+            self._check(lib.nx_pop3_client_pipeline_start(self._client, pipeline, items,
+                                                          len(wanted)))
+            self._batch = (pipeline, items)
+        return self._batch_messages()
+
+    def _batch_messages(self) -> Iterator[bytes]:
+        finished = False
+        try:
+            while True:
+                with self._lock:
+                    data = self._batch_next()
+                if data is None:
+                    finished = True
+                    return
+                yield data
+        finally:
+            if not finished:
+                with self._lock:
+                    self._batch_drain()
+
+    def _batch_next(self) -> bytes | None:
+        """The next message of the batch, or None when it is over (the lock held)."""
+        if self._batch is None:
+            self._session()
+            return None
+        item = ffi.new("UINT *")
+        status = lib.nx_pop3_client_pipeline_next(self._client, item, self._size)
+        if status == lib.NX_NO_MORE_ENTRIES:
+            self._batch = None
+            return None
+        if status != lib.NX_SUCCESS:
+            if int(self._client.nx_pop3_client_state) == codes.NX_POP3_STATE_CLOSED:
+                self._batch = None
+            self._check(status)
+        return self._read_body()
+
+    def _batch_drain(self) -> None:
+        """Reads the rest of the batch and drops it, so the session goes on.
+        Bounded by the batch: each call ends one message or the batch."""
+        for _ in range(len(self._batch[1]) + 1 if self._batch else 0):
+            if self._batch is None:
+                return
+            try:
+                self._batch_next()
+            except Pop3Error:
+                if self._failure is not None or not self._created:
+                    self._batch = None
+                    return
 
     # Commands.
     def stat(self) -> tuple[int, int]:
@@ -222,26 +387,30 @@ class Client:
         with self._lock:
             self._session()
             self._start(n)
-            buffer = self._chunk_buffer(_RETR_CHUNK)
-            out: io.BytesIO | None = None
-            # Bounded: each call fills the buffer or ends the message. A message
-            # under _RETR_CHUNK takes one call and one copy; a longer one goes
-            # straight from the C buffer into one growing BytesIO (no list of
-            # pieces to join). Nothing is set aside for the size the server claims.
-            while True:
-                status = lib.nx_pop3_client_message_read(self._client, self._reader, buffer,
-                                                         _RETR_CHUNK, self._got, self._done)
-                piece = ffi.buffer(buffer, int(self._got[0]))
-                if status != lib.NX_SUCCESS:
-                    received = piece[:] if out is None else out.getvalue() + piece[:]
-                    raise self._body_failure(status, received)
-                if self._done[0] and out is None:
-                    return piece[:]
-                if out is None:
-                    out = io.BytesIO()
-                out.write(piece)
-                if self._done[0]:
-                    return out.getvalue()
+            return self._read_body()
+
+    def _read_body(self) -> bytes:
+        """The multi-line body now being received, whole (the lock held)."""
+        buffer = self._chunk_buffer(_RETR_CHUNK)
+        out: io.BytesIO | None = None
+        # Bounded: each call fills the buffer or ends the message. A message
+        # under _RETR_CHUNK takes one call and one copy; a longer one goes
+        # straight from the C buffer into one growing BytesIO (no list of
+        # pieces to join). Nothing is set aside for the size the server claims.
+        while True:
+            status = lib.nx_pop3_client_message_read(self._client, self._reader, buffer,
+                                                     _RETR_CHUNK, self._got, self._done)
+            piece = ffi.buffer(buffer, int(self._got[0]))
+            if status != lib.NX_SUCCESS:
+                received = piece[:] if out is None else out.getvalue() + piece[:]
+                raise self._body_failure(status, received)
+            if self._done[0] and out is None:
+                return piece[:]
+            if out is None:
+                out = io.BytesIO()
+            out.write(piece)
+            if self._done[0]:
+                return out.getvalue()
 
     def retrieve(self, n: int, chunk_size: int = _STREAM_CHUNK) -> Iterator[bytes]:
         """Message ``n`` as an iterator of chunks, in constant memory.
@@ -339,6 +508,7 @@ class Client:
         return f"QUIT was not sent{cause}: the deletions of messages {numbers} were NOT applied"
 
     def _close_locked(self) -> None:
+        self._batch = None
         if self._created:
             lib.nx_pop3_client_message_reader_release(self._reader)
             lib.nx_pop3_client_delete(self._client)
@@ -351,6 +521,9 @@ class Client:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        if exc is None and self._created and self._batch is not None:
+            with self._lock:
+                self._batch_drain()  # a retr_many left unfinished: its rest is dropped
         if exc is None and self._created and self._failure is None and self._downloading:
             try:
                 self._drain()  # a stream left open: its rest is read and dropped
@@ -438,3 +611,22 @@ class _MessageStream:
                 self.close()
             except Pop3Error:
                 pass
+
+
+# The listings' callbacks: the C client calls one per line with the handle of
+# the Python list or dict the method collects into.
+@ffi.def_extern()
+def nxpop3_capa_line(context: Any, name: Any, arguments: Any) -> None:
+    lines = ffi.from_handle(context)
+    lines[ffi.string(name).decode("utf-8", "replace")] = \
+        ffi.string(arguments).decode("utf-8", "replace").split()
+
+
+@ffi.def_extern()
+def nxpop3_list_entry(context: Any, mail_item: int, size: int) -> None:
+    ffi.from_handle(context).append((int(mail_item), int(size)))
+
+
+@ffi.def_extern()
+def nxpop3_uidl_entry(context: Any, mail_item: int, uid: Any) -> None:
+    ffi.from_handle(context).append((int(mail_item), ffi.string(uid).decode("ascii")))
