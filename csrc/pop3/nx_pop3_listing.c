@@ -102,9 +102,9 @@ static UINT pop3_lines_end(NX_POP3_CLIENT *client_ptr, POP3_LINES *lines, UINT s
         (VOID)nx_packet_release(lines->packet);
         lines->packet = NX_NULL;
     }
-    if ((status != NX_SUCCESS) && (client_ptr->nx_pop3_client_state != NX_POP3_STATE_CLOSED))
+    if (status != NX_SUCCESS)
     {
-        status = _nx_pop3_abort(client_ptr, status);
+        status = _nx_pop3_abort(client_ptr, status); /* closed already, or now */
     }
     return status;
 }
@@ -213,6 +213,10 @@ static UINT pop3_listing(NX_POP3_CLIENT *client_ptr, UINT command, NX_POP3_LIST_
     UINT status = _nx_pop3_command(client_ptr, command, NX_NULL, &reply);
     UINT entries;
 
+    if (status != NX_SUCCESS)
+    {
+        return status; /* refused before sending, -ERR, or the exchange's failure */
+    }
     memset(&lines, 0, sizeof(lines));
     /* One entry per message number: at most 2^32 - 1 of them. */
     for (entries = 0u; (status == NX_SUCCESS) && (entries < 0xFFFFFFFFu); entries++)
@@ -358,12 +362,16 @@ UINT _nx_pop3_client_capabilities_get(NX_POP3_CLIENT *client_ptr, NX_POP3_CAPA_C
     UINT count;
     UINT status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_CAPA, NX_NULL, &reply);
 
-    memset(&lines, 0, sizeof(lines));
     if (status == NX_POP3_SERVER_ERROR_STATUS)
     {
         client_ptr->nx_pop3_client_capabilities = found; /* an old server: none */
         return NX_SUCCESS;
     }
+    if (status != NX_SUCCESS)
+    {
+        return status; /* refused before sending, or the exchange's failure */
+    }
+    memset(&lines, 0, sizeof(lines));
     /* At most NX_POP3_MAX_CAPA_LINES lines, and the end of the list. */
     for (count = 0u; (status == NX_SUCCESS) && (count <= NX_POP3_MAX_CAPA_LINES); count++)
     {
