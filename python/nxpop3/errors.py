@@ -25,10 +25,11 @@ class Pop3Error(Exception):
     Attributes: ``status`` (the NetX code), ``name`` (its NetX name), ``reply``
     (the server's text after +OK/-ERR as a str, decoded as UTF-8, control
     characters and all, or None: print it through ``printable``), ``command``
-    (the command whose exchange failed, or None), ``code`` (the RFC 2449/3206
+    (the command whose exchange failed, or None), ``code`` (the RFC 2449 or 3206
     response code leading a refusal, such as ``"IN-USE"`` or ``"SYS/TEMP"``,
-    upper-cased, or None; ``response_code`` is the same) and ``partial`` (the message bytes received before a failure in the
-    middle of a body and not yet handed out; ``b""`` otherwise).
+    upper-cased, or None; ``response_code`` is the same) and ``partial`` (the
+    message bytes received before a failure in the middle of a body and not yet
+    handed out; ``b""`` otherwise).
     ``str(exception)`` escapes every control character of the server's text.
     """
 
