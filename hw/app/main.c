@@ -1,8 +1,11 @@
 /*
  * Example firmware: fetch a POP3 mailbox with the NetX Duo POP3 client API over
- * lwIP on the MPS2 AN385 board (QEMU mps2-an385), reporting each message's size
- * and CRC-32 on UART0. The exit status (semihosting) is the verdict: 0, or the
- * first NetX status other than NX_SUCCESS.
+ * lwIP on the MPS2 AN385 board (QEMU mps2-an385), reporting each message's size,
+ * CRC-32 and unique-id (UIDL) on UART0. After login it asks CAPA; the messages
+ * come down in pipelined batches of RETR when the server listed PIPELINING, one
+ * at a time otherwise (the same batch calls, with a window of one). The exit
+ * status (semihosting) is the verdict: 0, or the first NetX status other than
+ * NX_SUCCESS.
  *
  * Command line (semihosting), space-separated key=value words, in any order:
  *   server=10.0.2.100 port=110 user=NAME pass=SECRET apop=0|1 delete=0|1 wait=SECONDS
@@ -33,6 +36,9 @@
 #define APP_MAX_CHAIN    64u
 /* Ticks the stack keeps running after the client is deleted, for the closing handshake. */
 #define APP_DRAIN_TICKS  (NX_IP_PERIODIC_RATE / 2u)
+/* Messages per batch: the unique-ids of one batch are held (71 bytes each), read
+ * with one UIDL listing per batch. A larger mailbox costs one listing per batch. */
+#define APP_BATCH        32u
 
 typedef struct APP_CONFIG_STRUCT
 {
@@ -54,6 +60,19 @@ static NX_POP3_CLIENT app_client;
 static NX_LWIP_TRANSPORT app_lwip;
 static NX_TRANSPORT app_transport;
 static char app_cmdline[APP_CMDLINE_SIZE];
+
+/* The batch being fetched: its message numbers (first .. first + count - 1) and
+ * their unique-ids ("" when the server listed none). */
+typedef struct APP_BATCH_STRUCT
+{
+    UINT first;
+    UINT count;
+    UINT items[APP_BATCH];
+    CHAR uid[APP_BATCH][NX_POP3_MAX_UID + 1u];
+} APP_BATCH_ITEMS;
+
+static APP_BATCH_ITEMS app_batch;
+static NX_POP3_PIPELINE app_pipeline;
 
 static ULONG app_clock(VOID)
 {
@@ -269,7 +288,7 @@ static int app_parse_cmdline(char *line, APP_CONFIG *config)
 }
 
 /* Reports a failed step, tears the client down, and exits with the NetX status. */
-static void app_fail(const char *step, UINT status, UINT client_created)
+__attribute__((noreturn)) static void app_fail(const char *step, UINT status, UINT client_created)
 {
     printf("ERROR %s 0x%02X\r\n", step, (unsigned int)status);
     if (client_created)
@@ -318,13 +337,139 @@ static UINT app_fetch_body(uint32_t *crc, ULONG *bytes)
     return NX_SIZE_ERROR;
 }
 
+/* One CAPA line: its name on the CAPA report line (the arguments are left out). */
+static VOID app_capability(VOID *context, const CHAR *name, const CHAR *arguments)
+{
+    UINT i;
+
+    (void)context;
+    (void)arguments;
+    putchar(' ');
+    for (i = 0u; i < NX_POP3_MAX_LISTING_LINE && name[i] != '\0'; i++)
+    {
+        /* A name is printable ASCII; anything else is shown as '?' to keep the line whole. */
+        putchar((name[i] > ' ' && name[i] <= '~') ? name[i] : '?');
+    }
+}
+
+/* One UIDL line: kept when the message is in the batch. Entries may come in any order. */
+static VOID app_uid_entry(VOID *context, UINT mail_item, const CHAR *uid)
+{
+    APP_BATCH_ITEMS *batch = (APP_BATCH_ITEMS *)context;
+    size_t length;
+
+    if (mail_item < batch->first || mail_item - batch->first >= batch->count)
+    {
+        return;
+    }
+    length = strlen(uid); /* the client checked it: 1 to NX_POP3_MAX_UID characters */
+    if (length > NX_POP3_MAX_UID)
+    {
+        length = NX_POP3_MAX_UID;
+    }
+    memcpy(batch->uid[mail_item - batch->first], uid, length);
+    batch->uid[mail_item - batch->first][length] = '\0';
+}
+
+/* Fetches messages first .. first + count - 1 (count <= APP_BATCH) in one batch:
+ * their unique-ids from a UIDL listing, then RETR each, pipelined when the server
+ * listed PIPELINING. The first batch reports the mode (the window the client
+ * chose); *peak is the most RETRs that were unanswered at once. */
+static void app_fetch_batch(UINT first, UINT count, UINT delete_after, UINT *uidl, UINT *peak)
+{
+    UINT status;
+    UINT i;
+
+    app_batch.first = first;
+    app_batch.count = count;
+    for (i = 0u; i < count; i++)
+    {
+        app_batch.items[i] = first + i;
+        app_batch.uid[i][0] = '\0';
+    }
+    if (count > 0u && *uidl)
+    {
+        status = nx_pop3_client_mail_items_uidl(&app_client, app_uid_entry, &app_batch);
+        if (status == NX_POP3_SERVER_ERROR_STATUS)
+        {
+            *uidl = 0u; /* a server without UIDL: the messages are reported without ids */
+        }
+        else if (status != NX_SUCCESS)
+        {
+            app_fail("uidl", status, 1u);
+        }
+    }
+
+    status = nx_pop3_client_pipeline_start(&app_client, &app_pipeline, app_batch.items, count);
+    if (status != NX_SUCCESS)
+    {
+        app_fail("retr", status, 1u);
+    }
+    if (first == 1u)
+    {
+        UINT window = app_pipeline.nx_pop3_pipeline_window;
+
+        printf("FETCH %s window %u\r\n", window > 1u ? "pipelined" : "single", window);
+    }
+    /* One call per message, and the one that ends the batch. */
+    for (i = 0u; i <= count; i++)
+    {
+        UINT item = 0u;
+        ULONG64 size = 0u;
+        ULONG bytes = 0u;
+        uint32_t crc = 0u;
+        UINT in_flight;
+        const CHAR *uid;
+
+        status = nx_pop3_client_pipeline_next(&app_client, &item, &size);
+        if (status == NX_NO_MORE_ENTRIES && i == count)
+        {
+            break;
+        }
+        if (status != NX_SUCCESS)
+        {
+            app_fail("retr", status, 1u);
+        }
+        if (i == count || item != app_batch.items[i])
+        {
+            app_fail("retr", NX_POP3_INDEX_MISMATCH, 1u); /* the client's own bookkeeping */
+        }
+        /* Commands sent whose reply is not yet read, and this one. */
+        in_flight = app_pipeline.nx_pop3_pipeline_sent - app_pipeline.nx_pop3_pipeline_read + 1u;
+        if (in_flight > *peak)
+        {
+            *peak = in_flight;
+        }
+        status = app_fetch_body(&crc, &bytes);
+        if (status != NX_SUCCESS)
+        {
+            app_fail("body", status, 1u);
+        }
+        uid = app_batch.uid[i];
+        printf("MSG %u %lu %08lx%s%s\r\n", item, (unsigned long)bytes, (unsigned long)crc,
+               uid[0] != '\0' ? " " : "", uid);
+    }
+
+    /* Other commands are allowed again once the batch has ended. */
+    for (i = 0u; delete_after && i < count; i++)
+    {
+        status = nx_pop3_client_mail_item_delete(&app_client, app_batch.items[i]);
+        if (status != NX_SUCCESS)
+        {
+            app_fail("dele", status, 1u);
+        }
+    }
+}
+
 int main(void)
 {
     APP_CONFIG config;
     UINT status;
     UINT count = 0u;
     ULONG total = 0u;
-    UINT index;
+    UINT done = 0u;
+    UINT uidl = 1u;
+    UINT peak = 0u;
     ULONG pool_total = 0u;
     ULONG pool_free = 0u;
     ULONG empty = 0u;
@@ -382,6 +527,15 @@ int main(void)
         (void)nx_pop3_client_reply_timeout_set(&app_client, config.reply_wait);
     }
 
+    /* The capability names on one line; an old server's -ERR leaves it bare. */
+    printf("CAPA");
+    status = nx_pop3_client_capabilities_get(&app_client, app_capability, NX_NULL);
+    printf("\r\n");
+    if (status != NX_SUCCESS)
+    {
+        app_fail("capa", status, 1u);
+    }
+
     status = nx_pop3_client_mail_items_get(&app_client, &count, &total);
     if (status != NX_SUCCESS)
     {
@@ -389,32 +543,17 @@ int main(void)
     }
     printf("STAT %u %lu\r\n", count, (unsigned long)total);
 
-    for (index = 1u; index <= count; index++)
+    /* Batches of at most APP_BATCH messages; one (empty) batch for an empty mailbox,
+     * so that the mode is reported either way. Bounded: each pass takes at least one
+     * message until none is left. */
+    do
     {
-        ULONG size = 0u;
-        ULONG bytes = 0u;
-        uint32_t crc = 0u;
+        UINT n = (count - done < APP_BATCH) ? count - done : APP_BATCH;
 
-        status = nx_pop3_client_mail_item_get(&app_client, index, &size);
-        if (status != NX_SUCCESS)
-        {
-            app_fail("retr", status, 1u);
-        }
-        status = app_fetch_body(&crc, &bytes);
-        if (status != NX_SUCCESS)
-        {
-            app_fail("body", status, 1u);
-        }
-        printf("MSG %u %lu %08lx\r\n", index, (unsigned long)bytes, (unsigned long)crc);
-        if (config.delete_after)
-        {
-            status = nx_pop3_client_mail_item_delete(&app_client, index);
-            if (status != NX_SUCCESS)
-            {
-                app_fail("dele", status, 1u);
-            }
-        }
-    }
+        app_fetch_batch(done + 1u, n, config.delete_after, &uidl, &peak);
+        done += n;
+    } while (done < count);
+    printf("FETCHED %u peak %u\r\n", done, peak);
 
     status = nx_pop3_client_quit(&app_client);
     if (status != NX_SUCCESS)

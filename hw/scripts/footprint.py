@@ -119,6 +119,31 @@ def probe_sizes(build: Path) -> dict[str, int]:
     return sizes
 
 
+# The parts nx_pop3_config.h lets a build leave out: the extensions, then nxpop3's
+# own additions to the NetX API.
+EXTENSIONS = ["CAPA", "LISTINGS", "TOP", "UTF8", "PIPELINING", "RESPONSE_CODES"]
+ADDITIONS = ["MESSAGE_READ", "CONTINUATIONS"]
+
+
+def client_text_without(build: Path, parts: list[str]) -> int:
+    """Client + MD5 text of the core library built with ``parts`` compiled out,
+    with the firmware's own compiler and flags."""
+    compiler, *flags = [w for w in client_compile_command(build)
+                        if not w.startswith(("-I", "-D", "-std"))]
+    defines = [f"-DNX_POP3_CLIENT_ENABLE_{part}=0" for part in parts]
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["cmake", "-S", str(REPO / "csrc"), "-B", tmp,
+                        f"-DCMAKE_C_COMPILER={compiler}",
+                        f"-DCMAKE_C_FLAGS={' '.join(flags + defines)}",
+                        "-DCMAKE_SYSTEM_NAME=Generic",
+                        "-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY",
+                        "-DNXPOP3_HOST_TRANSPORTS=OFF"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["cmake", "--build", tmp, "-j", "2"], check=True,
+                       stdout=subprocess.DEVNULL)
+        sizes = member_sizes(Path(tmp) / "libnxpop3_core.a")
+    return sum(t for name, (t, _, _) in sizes.items() if name.startswith(("nx_pop3_", "nx_md5")))
+
+
 def member_symbols(library: Path, prefixes: tuple[str, ...]) -> set[str]:
     """The names of the functions and constants the matching members define."""
     out = subprocess.run([tool("nm"), "--defined-only", str(library)], check=True,
@@ -177,8 +202,12 @@ def main() -> int:
     print(f"{'client + MD5':<18} {client_text:>7}   (NetX Duo reference: ~6100)")
     core = build / "csrc" / "libnxpop3_core.a"
     linked = linked_text(build / FIRMWARE_NAME, member_symbols(core, ("nx_pop3_", "nx_md5")))
-    print(f"{'  of it linked':<18} {linked:>7}   (by the example firmware: create, STAT, RETR, "
-          "DELE, QUIT)")
+    print(f"{'  of it linked':<18} {linked:>7}   (by the example firmware: create, CAPA, "
+          "STAT, UIDL, pipelined RETR, DELE, QUIT)")
+    print(f"{'  extensions out':<18} {client_text_without(build, EXTENSIONS):>7}   "
+          "(NX_POP3_CLIENT_ENABLE_CAPA ... _RESPONSE_CODES = 0)")
+    print(f"{'  all optional out':<18} {client_text_without(build, EXTENSIONS + ADDITIONS):>7}   "
+          "(and _MESSAGE_READ, _CONTINUATIONS = 0: NetX's API only)")
     print()
     for name, size in probe_sizes(build).items():
         note = "   (NetX Duo reference: 576)" if name == "NX_POP3_CLIENT" else ""

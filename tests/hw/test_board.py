@@ -1,6 +1,7 @@
 """The C client as Cortex-M3 firmware (QEMU mps2-an385, LAN9118, lwIP) against host
 servers: every message's size and CRC-32 as the board computed them must match the
-host's ``zlib.crc32`` of what the server stores."""
+host's ``zlib.crc32`` of what the server stores. The extensions the firmware uses
+(CAPA, UIDL, pipelining) have their own tests in ``test_board_extensions.py``."""
 from __future__ import annotations
 
 import random
@@ -56,7 +57,8 @@ def test_fetches_varied_mailbox_from_scripted_server(run_board):
         result = run_board(server.host, server.port, server.user, server.password)
         assert_fetched(result, stored)
         assert result.login == "user"
-        assert server.commands[:3] == ["USER alice", "PASS secret", "STAT"]
+        assert server.commands[:4] == ["USER alice", "PASS secret", "CAPA", "STAT"]
+        assert result.uids == [(i + 1, m.uid) for i, m in enumerate(server.mailbox().entries)]
         assert server.commands[-1] == "QUIT"
         # The guest's close travelled through the relay: the session ended at once.
         assert server.wait_idle(5.0)
@@ -143,6 +145,9 @@ def test_empty_mailbox(run_board, count):
         assert result.exit_code == 0, result.describe()
         assert result.stat == (count, 0)
         assert result.messages == []
+        assert result.fetch_mode == ("pipelined", 8)  # an empty batch still reports it
+        assert result.peak_in_flight == 0
+        assert "UIDL" not in server.commands
 
 
 def test_no_server_listening_exits_not_connected(run_board):

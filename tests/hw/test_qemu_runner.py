@@ -47,15 +47,36 @@ def test_qemu_command_without_server_has_no_guestfwd():
 
 
 def test_result_parsing():
-    uart = ("nxpop3 firmware on mps2-an385\r\nLOGIN apop\r\nSTAT 2 30\r\n"
-            "MSG 1 10 0000abcd\r\nMSG 2 20 ffffffff\r\nERROR quit 0xB4\r\n")
+    uart = ("nxpop3 firmware on mps2-an385\r\nLOGIN apop\r\n"
+            "CAPA TOP UIDL PIPELINING IMPLEMENTATION\r\nSTAT 2 30\r\n"
+            "FETCH pipelined window 8\r\n"
+            "MSG 1 10 0000abcd 000000017a3b2c1d\r\nMSG 2 20 ffffffff <uid@x>\r\n"
+            "FETCHED 2 peak 2\r\nERROR quit 0xB4\r\n")
     result = runner.QemuResult(exit_code=codes.NX_POP3_SERVER_ERROR_STATUS, uart=uart)
     assert result.login == "apop"
     assert result.stat == (2, 30)
+    assert result.capabilities == ["TOP", "UIDL", "PIPELINING", "IMPLEMENTATION"]
+    assert result.fetch_mode == ("pipelined", 8)
     assert result.messages == [(1, 10, 0xABCD), (2, 20, 0xFFFFFFFF)]
+    assert result.uids == [(1, "000000017a3b2c1d"), (2, "<uid@x>")]
+    assert result.peak_in_flight == 2
     assert result.error == ("quit", codes.NX_POP3_SERVER_ERROR_STATUS)
     assert not result.ok
     assert "exit status 180" in result.describe()
+
+
+def test_result_parsing_of_an_old_server_and_an_unfinished_run():
+    # CAPA answered -ERR (bare line), no UIDL (no ids), one RETR at a time, cut short.
+    uart = ("LOGIN user\r\nCAPA\r\nSTAT 2 30\r\nFETCH single window 1\r\n"
+            "MSG 1 10 0000abcd\r\nERROR body 0x38\r\n")
+    result = runner.QemuResult(exit_code=codes.NX_NOT_CONNECTED, uart=uart)
+    assert result.capabilities == []
+    assert result.fetch_mode == ("single", 1)
+    assert result.messages == [(1, 10, 0xABCD)]
+    assert result.uids == []
+    assert result.peak_in_flight is None
+    empty = runner.QemuResult(exit_code=None, uart="", timed_out=True)
+    assert empty.capabilities is None and empty.fetch_mode is None and empty.uids == []
 
 
 def test_default_build_dir_follows_env(monkeypatch, tmp_path):

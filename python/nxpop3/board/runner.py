@@ -17,6 +17,8 @@ Example::
     assert result.exit_code == 0, result.uart
     for index, size, crc in result.messages:
         ...
+    assert result.fetch_mode == ("pipelined", 8)  # the server listed PIPELINING
+    uids = result.uids  # [(index, unique-id)], as UIDL lists them
 """
 from __future__ import annotations
 
@@ -52,7 +54,11 @@ QEMU = "qemu-system-arm"
 
 # Run by path, once per guest connection (it imports nothing from nxpop3).
 _RELAY = Path(__file__).with_name("relay.py")
-_MSG = re.compile(r"^MSG (\d+) (\d+) ([0-9a-f]{8})\s*$", re.MULTILINE)
+# "MSG index size crc32 [uid]": the uid is missing when the server has no UIDL.
+_MSG = re.compile(r"^MSG (\d+) (\d+) ([0-9a-f]{8})(?: ([\x21-\x7e]+))?[ \t\r]*$", re.MULTILINE)
+_CAPA = re.compile(r"^CAPA((?: [\x21-\x7e]+)*)[ \t\r]*$", re.MULTILINE)
+_FETCH = re.compile(r"^FETCH (pipelined|single) window (\d+)[ \t\r]*$", re.MULTILINE)
+_FETCHED = re.compile(r"^FETCHED (\d+) peak (\d+)[ \t\r]*$", re.MULTILINE)
 _STAT = re.compile(r"^STAT (\d+) (\d+)\s*$", re.MULTILINE)
 _ERROR = re.compile(r"^ERROR (\S+) 0x([0-9A-Fa-f]+)\s*$", re.MULTILINE)
 _LOGIN = re.compile(r"^LOGIN (\w+)\s*$", re.MULTILINE)
@@ -84,7 +90,35 @@ class QemuResult:
     @property
     def messages(self) -> list[tuple[int, int, int]]:
         """``(index, size, crc32)`` for each message the firmware fetched, in order."""
-        return [(int(i), int(n), int(c, 16)) for i, n, c in _MSG.findall(self.uart)]
+        return [(int(i), int(n), int(c, 16)) for i, n, c, _ in _MSG.findall(self.uart)]
+
+    @property
+    def uids(self) -> list[tuple[int, str]]:
+        """``(index, unique-id)`` of each fetched message, in order, as the firmware's
+        UIDL listing gave them (empty when the server answered UIDL with -ERR)."""
+        return [(int(i), uid) for i, _, _, uid in _MSG.findall(self.uart) if uid]
+
+    @property
+    def capabilities(self) -> list[str] | None:
+        """The capability names of the server's CAPA, in its order (``[]`` for an old
+        server's -ERR); None if the firmware printed no CAPA line."""
+        found = _CAPA.search(self.uart)
+        return found.group(1).split() if found else None
+
+    @property
+    def fetch_mode(self) -> tuple[str, int] | None:
+        """``("pipelined", window)`` when the firmware sent its RETRs ahead of their
+        replies (the server listed PIPELINING), ``("single", 1)`` one at a time; None if
+        it did not get that far."""
+        found = _FETCH.search(self.uart)
+        return (found.group(1), int(found.group(2))) if found else None
+
+    @property
+    def peak_in_flight(self) -> int | None:
+        """The most RETRs the firmware had unanswered at once (including the one it
+        was reading); None if it did not finish fetching."""
+        found = _FETCHED.search(self.uart)
+        return int(found.group(2)) if found else None
 
     @property
     def stat(self) -> tuple[int, int] | None:
@@ -219,8 +253,9 @@ def fetch_mailbox(
 ) -> QemuResult:
     """Boot the example firmware against the POP3 server at ``host:port``.
 
-    It logs in (APOP if asked and offered), fetches every message (printing
-    ``MSG index size crc32``), optionally deletes each, quits and exits.
+    It logs in (APOP if asked and offered), asks CAPA, fetches every message in
+    batches (pipelined when the server lists PIPELINING), printing
+    ``MSG index size crc32 uid``, optionally deletes each, quits and exits.
     """
     words = firmware_command_line(user, password, apop=apop, delete=delete, wait=wait)
     return run_firmware(firmware, words, server=(host, port), timeout=timeout)
