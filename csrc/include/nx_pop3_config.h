@@ -89,7 +89,8 @@
 #endif
 
 /* The extensions, each 1 (built, the default) or 0 (compiled out; its services
- * do not exist). */
+ * do not exist). With all of them 0 the client is NetX's API (with the
+ * AUTHORIZATION split and the 64-bit calls) and nothing more. */
 #ifndef NX_POP3_CLIENT_ENABLE_CAPA           /* CAPA (RFC 2449) */
 #define NX_POP3_CLIENT_ENABLE_CAPA 1
 #endif
@@ -107,6 +108,13 @@
 #endif
 #ifndef NX_POP3_CLIENT_ENABLE_RESPONSE_CODES /* [IN-USE], [SYS/TEMP], ... (RFC 2449, 3206) */
 #define NX_POP3_CLIENT_ENABLE_RESPONSE_CODES 1
+#endif
+/* nxpop3's own additions to the NetX API, each 1 (the default) or 0. */
+#ifndef NX_POP3_CLIENT_ENABLE_MESSAGE_READ   /* nx_pop3_client_message_read (the Python binding needs it) */
+#define NX_POP3_CLIENT_ENABLE_MESSAGE_READ 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_CONTINUATIONS  /* the parser's SASL "+" lines (RFC 5034) */
+#define NX_POP3_CLIENT_ENABLE_CONTINUATIONS 1
 #endif
 
 /* Longest response code kept ("[SYS/TEMP]" without brackets), characters.

@@ -344,6 +344,7 @@ UINT _nx_pop3_client_mail_item_get64(NX_POP3_CLIENT *client_ptr, UINT mail_item,
 UINT _nx_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr, NX_PACKET **recv_packet_ptr,
                                            ULONG *bytes_retrieved, UINT *final_packet);
 
+#if NX_POP3_CLIENT_ENABLE_MESSAGE_READ
 /** nxpop3 extension: copies up to size bytes of the message being downloaded
  *  into buffer, over as many packets as fit, so that a binding need not cross
  *  into C once per packet. *final_read is set when the message ended with this
@@ -355,6 +356,7 @@ UINT _nx_pop3_client_message_read(NX_POP3_CLIENT *client_ptr, NX_POP3_READER *re
                                   UINT *final_read);
 /** Releases the packet a reader holds, if any. */
 VOID nx_pop3_client_message_reader_release(NX_POP3_READER *reader);
+#endif
 
 /** "DELE n": marks message n deleted; the server applies it at QUIT. Indexes
  *  as for LIST. */

@@ -80,7 +80,8 @@ UINT _nx_pop3_apop_digest(NX_POP3_APOP_STAMP *stamp, const CHAR *secret, CHAR he
     return status;
 }
 
-UINT _nx_pop3_credential_check(const CHAR *text, UINT max)
+/* NX_SUCCESS for a text of at most max characters without CR or LF. */
+static UINT pop3_credential_check(const CHAR *text, UINT max)
 {
     UINT i;
 
@@ -97,6 +98,13 @@ UINT _nx_pop3_credential_check(const CHAR *text, UINT max)
         }
     }
     return NX_POP3_PARAM_ERROR;
+}
+
+UINT _nx_pop3_credentials_check(const CHAR *name, const CHAR *password)
+{
+    UINT status = pop3_credential_check(name, NX_POP3_MAX_USERNAME);
+
+    return (status == NX_SUCCESS) ? pop3_credential_check(password, NX_POP3_MAX_PASSWORD) : status;
 }
 
 UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,

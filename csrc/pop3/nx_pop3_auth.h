@@ -34,8 +34,10 @@ UINT _nx_pop3_apop_digest(NX_POP3_APOP_STAMP *stamp, const CHAR *secret, CHAR he
 UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                     const CHAR *name, const CHAR *password);
 
-/** NX_SUCCESS for a credential of at most max characters without CR or LF,
- *  NX_POP3_PARAM_ERROR otherwise (a CR or LF would inject a command). */
-UINT _nx_pop3_credential_check(const CHAR *text, UINT max);
+/** NX_SUCCESS for a name of at most NX_POP3_MAX_USERNAME and a password of at
+ *  most NX_POP3_MAX_PASSWORD characters, neither holding CR or LF;
+ *  NX_POP3_PARAM_ERROR otherwise (a CR or LF would inject a command). Checked in
+ *  the core, not only in the checking layer, for that reason. */
+UINT _nx_pop3_credentials_check(const CHAR *name, const CHAR *password);
 
 #endif /* NX_POP3_AUTH_H */

@@ -19,18 +19,6 @@
 
 #include <string.h>
 
-/* The credentials are checked here, not only in the checking layer: a CR or
- * LF in them would let the caller's data inject commands. */
-static UINT pop3_credentials_check(const CHAR *client_name, const CHAR *client_password)
-{
-    if ((_nx_pop3_credential_check(client_name, NX_POP3_MAX_USERNAME) != NX_SUCCESS) ||
-        (_nx_pop3_credential_check(client_password, NX_POP3_MAX_PASSWORD) != NX_SUCCESS))
-    {
-        return NX_POP3_PARAM_ERROR;
-    }
-    return NX_SUCCESS;
-}
-
 UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
                               NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
                               ULONG server_port, ULONG connect_wait, ULONG reply_wait,
@@ -92,7 +80,7 @@ UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
 UINT _nx_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                            CHAR *client_name, CHAR *client_password)
 {
-    UINT status = pop3_credentials_check(client_name, client_password);
+    UINT status = _nx_pop3_credentials_check(client_name, client_password);
 
     if (status == NX_SUCCESS)
     {
@@ -109,7 +97,7 @@ UINT _nxd_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authentic
 {
     NX_POP3_APOP_STAMP stamp;
     NX_POP3_APOP_STAMP *apop_stamp = (APOP_authentication != 0u) ? &stamp : NX_NULL;
-    UINT status = pop3_credentials_check(client_name, client_password);
+    UINT status = _nx_pop3_credentials_check(client_name, client_password);
 
     if (status == NX_SUCCESS)
     {

@@ -205,6 +205,7 @@ UINT _nxe_pop3_client_mail_item_message_get(NX_POP3_CLIENT *client_ptr,
                                                  final_packet);
 }
 
+#if NX_POP3_CLIENT_ENABLE_MESSAGE_READ
 UINT _nxe_pop3_client_message_read(NX_POP3_CLIENT *client_ptr, NX_POP3_READER *reader,
                                    UCHAR *buffer, ULONG size, ULONG *bytes_read,
                                    UINT *final_read)
@@ -216,6 +217,7 @@ UINT _nxe_pop3_client_message_read(NX_POP3_CLIENT *client_ptr, NX_POP3_READER *r
     }
     return _nx_pop3_client_message_read(client_ptr, reader, buffer, size, bytes_read, final_read);
 }
+#endif
 
 UINT _nxe_pop3_client_mail_item_delete(NX_POP3_CLIENT *client_ptr, UINT mail_index)
 {

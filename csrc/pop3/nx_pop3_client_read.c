@@ -3,6 +3,8 @@
 #define NX_POP3_SOURCE_CODE
 #include "nxd_pop3_client.h"
 
+#if NX_POP3_CLIENT_ENABLE_MESSAGE_READ
+
 #include <string.h>
 
 VOID nx_pop3_client_message_reader_release(NX_POP3_READER *reader)
@@ -74,3 +76,5 @@ UINT _nx_pop3_client_message_read(NX_POP3_CLIENT *client_ptr, NX_POP3_READER *re
     *final_read = done;
     return status;
 }
+
+#endif

@@ -29,10 +29,13 @@ static const NX_POP3_COMMAND pop3_commands[] =
     { "NOOP", { NONE,   NONE },  SINGLE, TRANSACTION },
     { "RSET", { NONE,   NONE },  SINGLE, TRANSACTION },
     { "QUIT", { NONE,   NONE },  SINGLE, AUTHORIZATION | TRANSACTION },
+#if NX_POP3_CLIENT_ENABLE_CAPA || NX_POP3_CLIENT_ENABLE_LISTINGS || \
+    NX_POP3_CLIENT_ENABLE_TOP || NX_POP3_CLIENT_ENABLE_UTF8
     { "CAPA", { NONE,   NONE },  MULTI,  AUTHORIZATION | TRANSACTION },
     { "UIDL", { NUMBER, NONE },  BARE,   TRANSACTION },
     { "TOP",  { NUMBER, NUMBER }, MULTI, TRANSACTION },
     { "UTF8", { NONE,   NONE },  SINGLE, AUTHORIZATION },
+#endif
 };
 
 #define POP3_COMMAND_COUNT ((UINT)(sizeof(pop3_commands) / sizeof(pop3_commands[0])))
@@ -146,10 +149,12 @@ UINT _nx_pop3_command_allowed(const NX_POP3_CLIENT *client_ptr, UINT command)
     {
         status = NX_NOT_CONNECTED;
     }
+#if NX_POP3_CLIENT_ENABLE_PIPELINING
     else if (client_ptr->nx_pop3_client_pipeline != NX_NULL)
     {
         status = NX_POP3_CLIENT_INVALID_STATE; /* a batch's replies are still to come */
     }
+#endif
     else if ((command >= NX_POP3_FIRST_COMMAND) &&
              (command - NX_POP3_FIRST_COMMAND < POP3_COMMAND_COUNT) &&
              ((pop3_commands[command - NX_POP3_FIRST_COMMAND].states & (1u << state)) != 0u))
@@ -226,7 +231,9 @@ UINT _nx_pop3_reply_receive(NX_POP3_CLIENT *client_ptr, NX_POP3_REPLY *reply)
     }
 
     client_ptr->nx_pop3_client_reply_truncated = reply->text_truncated;
+#if NX_POP3_CLIENT_ENABLE_RESPONSE_CODES
     client_ptr->nx_pop3_client_response_code = NX_POP3_RESPONSE_NONE;
+#endif
     if ((status == NX_SUCCESS) && (reply->state != NX_POP3_REPLY_DONE))
     {
         status = NX_POP3_REPLY_TOO_LONG; /* not reached: the parser fails first */
@@ -237,7 +244,9 @@ UINT _nx_pop3_reply_receive(NX_POP3_CLIENT *client_ptr, NX_POP3_REPLY *reply)
     }
     else if (reply->status != NX_POP3_REPLY_IS_OK)
     {
+#if NX_POP3_CLIENT_ENABLE_RESPONSE_CODES
         client_ptr->nx_pop3_client_response_code = _nx_pop3_reply_code(reply);
+#endif
         status = NX_POP3_SERVER_ERROR_STATUS;
     }
     return status;
@@ -268,8 +277,16 @@ UINT _nx_pop3_quiet_check(NX_POP3_CLIENT *client_ptr)
     return status;
 }
 
-UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
-                           const NX_POP3_ARGUMENTS *arguments)
+/* The two halves of an exchange are services of their own only for pipelined
+ * batches; without them they are this file's, and the compiler joins them. */
+#if NX_POP3_CLIENT_ENABLE_PIPELINING
+#define POP3_EXCHANGE_HALF
+#else
+#define POP3_EXCHANGE_HALF static
+#endif
+
+POP3_EXCHANGE_HALF UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
+                                              const NX_POP3_ARGUMENTS *arguments)
 {
     POP3_LINE line;
     UINT status = nx_packet_allocate(client_ptr->nx_pop3_client_packet_pool_ptr, &line.packet,
@@ -302,14 +319,14 @@ UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
     return status;
 }
 
-UINT _nx_pop3_command_reply(NX_POP3_CLIENT *client_ptr, UINT command,
-                            const NX_POP3_ARGUMENTS *arguments, NX_POP3_REPLY *reply)
+POP3_EXCHANGE_HALF UINT _nx_pop3_command_reply(NX_POP3_CLIENT *client_ptr, UINT command,
+                                               const NX_POP3_ARGUMENTS *arguments,
+                                               NX_POP3_REPLY *reply)
 {
     UINT shape = pop3_commands[command - NX_POP3_FIRST_COMMAND].reply;
     UINT status;
 
-    client_ptr->nx_pop3_client_last_command = command;
-    _nx_pop3_reply_begin(client_ptr, reply);
+    _nx_pop3_reply_begin(client_ptr, reply); /* last_command: set by the send (a RETR in a batch) */
     status = _nx_pop3_reply_receive(client_ptr, reply);
     if ((status == NX_SUCCESS) &&
         ((shape == MULTI) || ((shape == BARE) && (pop3_argument_count(arguments) == 0u))))

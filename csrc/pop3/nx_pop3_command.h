@@ -74,6 +74,7 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
  *  and the connection is closed. */
 UINT _nx_pop3_quiet_check(NX_POP3_CLIENT *client_ptr);
 
+#if NX_POP3_CLIENT_ENABLE_PIPELINING
 /** Sends command without reading its reply, for a pipelined batch: no state or
  *  quiet check (replies are expected), only the line rules. Statuses as for
  *  _nx_pop3_command before its reply. */
@@ -84,6 +85,7 @@ UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
  *  to a multi-line one, enters NX_POP3_STATE_DOWNLOADING. */
 UINT _nx_pop3_command_reply(NX_POP3_CLIENT *client_ptr, UINT command,
                             const NX_POP3_ARGUMENTS *arguments, NX_POP3_REPLY *reply);
+#endif
 
 /** Reads one status line into reply (started by the caller) within the reply
  *  wait: the greeting, or a reply after _nx_pop3_command's send. Any failure

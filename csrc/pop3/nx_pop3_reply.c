@@ -82,12 +82,6 @@ UINT _nx_pop3_reply_code(const NX_POP3_REPLY *reply)
     }
     return code;
 }
-#else
-UINT _nx_pop3_reply_code(const NX_POP3_REPLY *reply)
-{
-    (VOID)reply;
-    return NX_POP3_RESPONSE_NONE;
-}
 #endif
 
 VOID _nx_pop3_reply_start(NX_POP3_REPLY *reply, CHAR *text, UINT text_size)
@@ -108,6 +102,7 @@ VOID _nx_pop3_reply_sink_set(NX_POP3_REPLY *reply, NX_POP3_REPLY_SINK sink, VOID
     reply->sink_context = context;
 }
 
+#if NX_POP3_CLIENT_ENABLE_CONTINUATIONS
 VOID _nx_pop3_reply_continuation_allow(NX_POP3_REPLY *reply, UINT max_length)
 {
     reply->allow_continue = NX_TRUE;
@@ -116,6 +111,7 @@ VOID _nx_pop3_reply_continuation_allow(NX_POP3_REPLY *reply, UINT max_length)
         reply->max_length = max_length;
     }
 }
+#endif
 
 static VOID reply_fail(NX_POP3_REPLY *reply, UINT error)
 {
@@ -148,6 +144,7 @@ static VOID reply_status_byte(NX_POP3_REPLY *reply, UCHAR c)
         return;
     }
 
+#if NX_POP3_CLIENT_ENABLE_CONTINUATIONS
     /* "+ text" or "+CRLF": a SASL continuation, where one may come. */
     if ((reply->allow_continue != 0u) && (reply->status == NX_POP3_REPLY_IS_OK) &&
         (reply->matched == 1u) && ((c == ' ') || (c == '\r')))
@@ -155,6 +152,7 @@ static VOID reply_status_byte(NX_POP3_REPLY *reply, UCHAR c)
         reply->status = NX_POP3_REPLY_IS_CONTINUE;
         reply->matched = 3u; /* the keyword is complete: fall through to the separator */
     }
+#endif
 
     keyword = (reply->status == NX_POP3_REPLY_IS_ERR) ? reply_err : reply_ok;
     keyword_length = (reply->status == NX_POP3_REPLY_IS_ERR) ? 4u : 3u;
@@ -341,6 +339,7 @@ UINT _nx_pop3_reply_number(const NX_POP3_REPLY *reply, UINT index, ULONG64 *valu
     return status;
 }
 
+#if NX_POP3_CLIENT_ENABLE_LISTINGS
 UINT _nx_pop3_reply_word(const NX_POP3_REPLY *reply, UINT index, UINT *start, UINT *length)
 {
     const NX_POP3_REPLY_WORD *word = reply_word_get(reply, index);
@@ -357,3 +356,4 @@ UINT _nx_pop3_reply_word(const NX_POP3_REPLY *reply, UINT index, UINT *start, UI
     *length = word->length;
     return NX_SUCCESS;
 }
+#endif

@@ -82,7 +82,8 @@ UINT _nx_pop3_reply_number(const NX_POP3_REPLY *reply, UINT index, ULONG64 *valu
 
 /** The response code (RFC 2449) that began the text, as NX_POP3_RESPONSE_*:
  *  case-insensitive, hierarchical ("SYS/TEMP/x" is SYS_TEMP); NX_POP3_RESPONSE_NONE
- *  when the text began with none (or the codes are compiled out). */
+ *  when the text began with none. (Not built without
+ *  NX_POP3_CLIENT_ENABLE_RESPONSE_CODES.) */
 UINT _nx_pop3_reply_code(const NX_POP3_REPLY *reply);
 
 /** Where word index lies in the text copy: NX_SUCCESS, or NX_POP3_INVALID_REPLY

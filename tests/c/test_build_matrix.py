@@ -1,7 +1,8 @@
 """The C sources build warning-free (-Wall -Wextra -Werror) in every
 configuration we promise: gcc and clang for the host, arm-none-eabi for
 Cortex-M3 at -Os, each with and without NX_DISABLE_ERROR_CHECKING, and with a
-tiny configuration (short reply line, small text buffer)."""
+tiny configuration (short reply line, small text buffer), and with each optional
+part (the extensions, nxpop3's additions) compiled out alone and all together."""
 from __future__ import annotations
 
 import subprocess
@@ -14,11 +15,19 @@ from nxpop3.testing.dependencies import require_tool
 ROOT = Path(__file__).resolve().parents[2]
 CSRC = ROOT / "csrc"
 
+# The parts nx_pop3_config.h lets a build leave out (NX_POP3_CLIENT_ENABLE_*).
+OPTIONAL = ["CAPA", "LISTINGS", "TOP", "UTF8", "PIPELINING", "RESPONSE_CODES", "MESSAGE_READ",
+            "CONTINUATIONS"]
+
 CONFIGS = {
     "checked": "",
     "unchecked": "-DNX_DISABLE_ERROR_CHECKING",
     "tiny": "-DNX_POP3_MAX_REPLY_LINE=64 -DNX_POP3_REPLY_TEXT_SIZE=1 -DNX_POP3_MAX_PASSWORD=8",
+    # All the optional parts out: the NetX API and nothing more.
+    "minimal": " ".join(f"-DNX_POP3_CLIENT_ENABLE_{name}=0" for name in OPTIONAL),
 }
+# Each optional part out alone: one compiler is enough to see what depends on what.
+ALONE = {f"no-{name.lower()}": f"-DNX_POP3_CLIENT_ENABLE_{name}=0" for name in OPTIONAL}
 
 
 
@@ -40,6 +49,12 @@ def test_host_build(tmp_path: Path, compiler: str, config: str) -> None:
     build(tmp_path, require_tool(compiler), CONFIGS[config] + " -O2")
     assert (tmp_path / "libnxpop3_core.a").exists()
     assert (tmp_path / "libnxpop3_transport_posix.a").exists()
+
+
+@pytest.mark.parametrize("config", ALONE)
+def test_each_optional_part_builds_out_alone(tmp_path: Path, config: str) -> None:
+    build(tmp_path, require_tool("gcc"), ALONE[config] + " -O2")
+    assert (tmp_path / "libnxpop3_core.a").exists()
 
 
 @pytest.mark.parametrize("config", CONFIGS)
