@@ -7,10 +7,12 @@
 
 Workloads: (a) one 50 MiB message, (b) 2000 messages of 4 KiB, (c) 200 of
 100 KiB. Servers: Dovecot (nxpop3.testing.dovecot) and replay_server, a C
-program that sends pre-rendered answers as fast as the socket takes them.
-Clients, each its own process: nxpop3.Client (retr and streaming retrieve),
-the nxpop3 C API from C, poplib, curl (one process for all messages, URL
-glob), and the floor (C: send RETR, read, watch for the terminator).
+program that sends pre-rendered answers as fast as the socket takes them; both
+offer PIPELINING. Clients, each its own process: nxpop3.Client (retr_many
+after capa(), pipelined; the one-at-a-time retr loop; streaming retrieve), the
+nxpop3 C API from C (one at a time, and pipelined), poplib, curl (one process
+for all messages, URL glob), the floor (C: send RETR, read, watch for the
+terminator) and the pipelined floor (C: send every RETR, then read).
 
 Wall time is the client's transfer phase (connect to QUIT) as it measures
 itself (curl: the sum of its time_total); CPU time and peak RSS are the
@@ -47,19 +49,27 @@ USER_PASSWORD = "bench-pw"
 CLIENT_TIMEOUT = 120.0  # seconds one client process may take
 SERVER_TIMEOUT = 20.0
 
-CLIENTS = ("nxpop3-retr", "nxpop3-stream", "nxpop3-c", "poplib", "curl", "floor")
-# Run only when named in --clients: the C calls nxpop3.Client.retr makes, from C,
-# to tell the binding's C path from the cost of Python.
-EXTRA_CLIENTS = ("nxpop3-c-read",)
+CLIENTS = ("nxpop3-many", "nxpop3-retr", "nxpop3-stream", "nxpop3-c", "nxpop3-c-pipe",
+           "poplib", "curl", "floor", "floor-pipe")
+# Run only when named in --clients: the C calls nxpop3.Client.retr (and retr_many)
+# make, from C, to tell the binding's C path from the cost of Python.
+EXTRA_CLIENTS = ("nxpop3-c-read", "nxpop3-c-pipe-read")
+# Clients that send their RETRs in one pipelined batch; each reports whether the
+# server let it ("pipelined": 1), and a row that was not pipelined is an error.
+PIPELINED = ("nxpop3-many", "nxpop3-c-pipe", "nxpop3-c-pipe-read", "floor-pipe")
 RETR_CHUNK = 1 << 20  # nxpop3.client._RETR_CHUNK
 CLIENT_NOTES = {
-    "nxpop3-retr": "nxpop3.Client.retr(n): whole message as bytes",
+    "nxpop3-many": "nxpop3.Client.capa(), then retr_many(1..N): one pipelined batch",
+    "nxpop3-retr": "nxpop3.Client.retr(n): whole message as bytes, one RETR at a time",
     "nxpop3-stream": "nxpop3.Client.retrieve(n): 64 KiB chunks, constant memory",
     "nxpop3-c": "C: nx_pop3_client_mail_item_get + message_get loop, packets released",
     "poplib": "Python's poplib.POP3.retr(n)",
     "curl": "curl pop3://.../[1-N], one process, one connection",
+    "nxpop3-c-pipe": "C: CAPA, pipeline_start(1..N), per message pipeline_next + message_get loop",
     "floor": "C: RETR, recv into 256 KiB, check the last 5 bytes",
+    "floor-pipe": "C: every RETR sent at once, recv into 256 KiB, memchr for the terminators",
     "nxpop3-c-read": "C: mail_item_get64 + message_read into 1 MiB (Client.retr's calls)",
+    "nxpop3-c-pipe-read": "C: CAPA, pipeline_next + message_read into 1 MiB (retr_many's calls)",
 }
 
 
@@ -150,27 +160,31 @@ class Tunables:
     payload: int = 16384  # PacketPool payload_size / C pool payload, bytes
     packets: int = 8  # packets in the pool
     chunk: int = 1 << 16  # retrieve() chunk_size
+    recv: int | None = None  # the floors' recv() size (None: theirs, 256 KiB)
 
 
 def client_argv(kind: str, drop: Maildrop, count: int, tun: Tunables,
                 out: Path | None) -> list[str]:
     common = ["--host", drop.host, "--port", str(drop.port), "--user", drop.user,
               "--password", drop.password, "--count", str(count)]
-    if kind in ("nxpop3-retr", "nxpop3-stream", "poplib"):
+    if kind in ("nxpop3-retr", "nxpop3-many", "nxpop3-stream", "poplib"):
         argv = [sys.executable, str(HERE / "py_client.py"), kind, *common,
                 "--payload", str(tun.payload), "--packets", str(tun.packets),
                 "--chunk", str(tun.chunk)]
         return argv + (["--out", str(out)] if out else [])
     c_common = ["-h", drop.host, "-p", str(drop.port), "-u", drop.user, "-w", drop.password,
                 "-n", str(count)]
-    if kind in ("nxpop3-c", "nxpop3-c-read"):
+    if kind.startswith("nxpop3-c"):
         argv = [str(BUILD / "nxpop3_reader"), *c_common, "-P", str(tun.payload),
                 "-N", str(tun.packets)]
-        if kind == "nxpop3-c-read":
+        if kind.endswith("-read"):
             argv += ["-R", str(RETR_CHUNK)]
+        if kind in PIPELINED:
+            argv += ["-L"]
         return argv + (["-o", str(out)] if out else [])
-    if kind == "floor":
-        return [str(BUILD / "floor_reader"), *c_common] + (["-o", str(out)] if out else [])
+    if kind in ("floor", "floor-pipe"):
+        return ([str(BUILD / "floor_reader"), *c_common] + (["-L"] if kind in PIPELINED else [])
+                + (["-b", str(tun.recv)] if tun.recv else []) + (["-o", str(out)] if out else []))
     if kind == "curl":
         host = f"[{drop.host}]" if ":" in drop.host else drop.host
         path = "1" if count == 1 else f"[1-{count}]"
@@ -194,6 +208,8 @@ def parse_sample(kind: str, proc: ProcResult) -> Sample:
         times = [float(x) for x in proc.stdout.split()]
         return Sample(sum(times), proc.cpu, None, proc.maxrss_kib)
     report = json.loads(proc.stdout.strip().splitlines()[-1])
+    if kind in PIPELINED and report.get("pipelined") != 1:
+        raise RuntimeError(f"{kind} was not pipelined (the server's CAPA lacks PIPELINING?)")
     return Sample(float(report["wall_s"]), proc.cpu, float(report["cpu_s"]), proc.maxrss_kib)
 
 
@@ -289,11 +305,14 @@ def _peers(rows: Sequence[Row], row: Row) -> dict[str, Row]:
 def table(rows: Sequence[Row]) -> str:
     head = (f"{'server':7} {'load':4} {'client':18} {'wall ms':>8} {'min-max ms':>14} "
             f"{'MiB/s':>7} {'cpu ms':>7} {'xfer cpu':>8} {'RSS MiB':>7} {'/floor':>6} "
-            f"{'poplib/':>7}")
+            f"{'/pipe':>6} {'poplib/':>7}")
     lines = [head, "-" * len(head)]
+
+    def ratio(row: Row, ref: Row | None) -> str:
+        return f"{paired(row, ref):.2f}" if ref else "-"
+
     for row in rows:
         peers = _peers(rows, row)
-        floor = peers.get("floor")
         pop = peers.get("poplib")
         lo, hi = row.spread
         xfer = row.median(lambda s: s.xfer_cpu)
@@ -303,7 +322,7 @@ def table(rows: Sequence[Row]) -> str:
             f"{lo * 1e3:7.1f}-{hi * 1e3:<6.1f} {row.mib_s:7.1f} "
             f"{(row.median(lambda s: s.cpu) or 0) * 1e3:7.1f} "
             f"{'-' if xfer is None else f'{xfer * 1e3:.1f}':>8} {row.rss_mib:7.1f} "
-            f"{f'{paired(row, floor):.2f}' if floor else '-':>6} "
+            f"{ratio(row, peers.get('floor')):>6} {ratio(row, peers.get('floor-pipe')):>6} "
             f"{f'{paired(pop, row):.2f}' if pop else '-':>7}")
     return "\n".join(lines)
 
@@ -336,6 +355,22 @@ def goals(rows: Sequence[Row]) -> list[str]:
                 out.append(f"{server:7} b {client:18} {ratio:5.2f}x the floor's one-at-a-time "
                            f"time (best {best(b, bfloor):.2f}x; goal <= 1.10): "
                            f"{verdict(ratio <= 1.10)}")
+        # Pipelining (issue 12): 2000 x 4 KiB in one batch, from Python.
+        for client in ("nxpop3-many", "nxpop3-c-pipe"):
+            b = find.get((server, "b", client))
+            pfloor = find.get((server, "b", "floor-pipe"))
+            pop = find.get((server, "b", "poplib"))
+            whose = "" if client == "nxpop3-many" else ", retr_many's"
+            if b and pfloor:
+                ratio = paired(b, pfloor)
+                out.append(f"{server:7} b {client:18} {ratio:5.2f}x the pipelined floor's time "
+                           f"(best {best(b, pfloor):.2f}x; goal{whose} <= 1.20): "
+                           f"{verdict(ratio <= 1.20)}")
+            if b and pop:
+                speed = paired(pop, b)
+                out.append(f"{server:7} b {client:18} {speed:5.1f}x poplib's speed "
+                           f"(best {1 / best(b, pop):.1f}x; goal{whose} >= 4): "
+                           f"{verdict(speed >= 4)}")
         for client in ("nxpop3-stream",):
             big = find.get((server, "a", client))
             small = [r for r in (find.get((server, k, client)) for k in ("b", "c")) if r]
@@ -395,7 +430,25 @@ def fetched(kind: str, out: Path, count: int) -> bytes:
     if kind == "curl":
         return b"".join(Path(f"{out}_{n}").read_bytes() for n in range(1, count + 1))
     data = out.read_bytes()
-    return workloads.unstuff(data) if kind == "floor" else data
+    return workloads.unstuff(data) if kind.startswith("floor") else data
+
+
+def check_bytes(kind: str, drop: Maildrop, workload: Workload, tun: Tunables, expected: str,
+                scratch: Path) -> None:
+    """One untimed run of the client writing what it fetched; raises unless it
+    is the workload's bytes."""
+    out = scratch / f"check-{drop.server}-{workload.key}-{kind}"
+    try:
+        run_client(kind, drop, workload, tun, out)
+        data = fetched(kind, out, workload.count)
+    finally:
+        for path in scratch.glob(out.name + "*"):
+            path.unlink()
+    if workload.total and len(data) != workload.total:
+        raise RuntimeError(f"{kind} on {drop.server}/{workload.key} fetched {len(data)} bytes, "
+                           f"not {workload.total}")
+    if workloads.digest([data]) != expected:
+        raise RuntimeError(f"{kind} on {drop.server}/{workload.key} fetched other bytes")
 
 
 def smoke(clients: Sequence[str], servers: Sequence[str], scratch: Path,
@@ -409,8 +462,9 @@ def smoke(clients: Sequence[str], servers: Sequence[str], scratch: Path,
         for kind in clients:
             out = scratch / f"smoke-{server}-{kind}"
             try:
-                run_client(kind, drop, SMOKE, Tunables(payload=1536, packets=4, chunk=1000),
-                           out)
+                # Small packets, chunks and reads: every boundary gets crossed.
+                run_client(kind, drop, SMOKE,
+                           Tunables(payload=1536, packets=4, chunk=1000, recv=1024), out)
                 data = fetched(kind, out, SMOKE.count)
                 ok = workloads.digest([data]) == expected
                 detail = f"{len(data)} bytes" + ("" if ok else f", expected {total}")
@@ -432,6 +486,7 @@ def measure(args: argparse.Namespace, scratch: Path, stack: list[Callable[[], No
         loads[key] = (WORKLOADS[key], workloads.messages(WORKLOADS[key]))
         print(f"# workload {key}: {WORKLOADS[key].title}, made in "
               f"{time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    digests = {key: workloads.digest(msgs) for key, (_, msgs) in loads.items()}
     servers = args.server.split(",")
     drops = start_servers(servers, loads, scratch, stack)
     clients = args.clients.split(",")
@@ -444,6 +499,12 @@ def measure(args: argparse.Namespace, scratch: Path, stack: list[Callable[[], No
             # Warm-up: Dovecot builds its index and caches on first access (not counted).
             if server == "dovecot":
                 run_client("floor", drop, workload, tun)
+            # Every client once, untimed, its bytes checked against the workload's.
+            if not args.no_check:
+                for client in clients:
+                    check_bytes(client, drop, workload, tun, digests[key], scratch)
+                print(f"# {server}/{key}: every client fetched the workload's bytes",
+                      file=sys.stderr, flush=True)
             batch = {c: Row(server, workload, c) for c in clients}
             if args.sweep:
                 batch.update(sweep_rows(server, workload, clients))
@@ -463,7 +524,8 @@ def measure(args: argparse.Namespace, scratch: Path, stack: list[Callable[[], No
     print("wall = transfer phase (connect..QUIT) as the client times it, median; cpu = whole "
           "client process\n(wait4), median; xfer cpu = transfer phase, median; RSS = peak, max "
           "of the runs;\n/floor = median over the rounds of wall / the floor's wall in the same "
-          "round;\npoplib/ = the same with poplib's wall / wall (the speed-up over poplib)")
+          "round; /pipe = the same\nagainst the pipelined floor (floor-pipe); poplib/ = the "
+          "same with poplib's wall / wall\n(the speed-up over poplib)")
     print()
     print(table(rows))
     print()
@@ -516,6 +578,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pin", choices=("split", "same", "none"), default="split",
                         help="CPU placement: servers on one CPU and clients on the other "
                              "(split, the default), all on one CPU (same), or unpinned (none)")
+    parser.add_argument("--no-check", action="store_true",
+                        help="skip the untimed run per client that checks its bytes")
     parser.add_argument("--json", help="also write every sample to this file")
     parser.add_argument("--verbose", action="store_true", help="show the C build")
     args = parser.parse_args(argv)

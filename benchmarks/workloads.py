@@ -42,9 +42,13 @@ WORKLOADS = {
     "b": Workload("b", "2000 x 4 KiB", 2000, 4 * KIB),
     "c": Workload("c", "200 x 100 KiB", 200, 100 * KIB),
 }
-# A few odd sizes and shapes that cross packet boundaries in every way.
-SMOKE = Workload("smoke", "smoke: 7 small and odd messages", 7, 0)
-_SMOKE_SIZES = (300, 1, 4096, 70_000, 1537, 2 * 16384 + 3, 250_000)
+# A few odd sizes and shapes that cross packet boundaries in every way, then a
+# run of small ones: a pipelined batch's window (8 RETRs) turns over several
+# times, and replies end at every offset of a read.
+_SMOKE_SIZES = (300, 1, 4096, 70_000, 1537, 2 * 16384 + 3, 250_000,
+                *(2 + 97 * k for k in range(60)))
+SMOKE = Workload("smoke", f"smoke: {len(_SMOKE_SIZES)} small and odd messages",
+                 len(_SMOKE_SIZES), 0)
 
 
 def _line_pool(rng: random.Random, lines: int = 4096) -> bytes:

@@ -34,13 +34,22 @@ static BenchClock bench_now(void)
     return clock_value;
 }
 
-static void bench_report(BenchClock start, unsigned long long bytes, long messages)
+/* pipelined: 1 or 0 for a client that sent its RETRs in one pipelined batch
+ * or one at a time after asking CAPA, -1 when it does not apply. */
+static void bench_report(BenchClock start, unsigned long long bytes, long messages,
+                         int pipelined)
 {
     BenchClock end = bench_now();
 
-    printf("{\"bytes\": %llu, \"messages\": %ld, \"wall_s\": %.6f, \"cpu_s\": %.6f}\n", bytes,
+    printf("{\"bytes\": %llu, \"messages\": %ld, \"wall_s\": %.6f, \"cpu_s\": %.6f", bytes,
            messages, end.wall - start.wall, end.cpu - start.cpu);
+    if (pipelined >= 0)
+    {
+        printf(", \"pipelined\": %d", pipelined);
+    }
+    printf("}\n");
     fflush(stdout);
 }
+
 
 #endif /* BENCH_COMMON_H */

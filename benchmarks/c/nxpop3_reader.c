@@ -3,10 +3,14 @@
  * message RETR plus the message_get loop releasing each packet.
  *
  *   nxpop3_reader -h HOST -p PORT -u USER -w PASSWORD -n COUNT
- *                 [-P PAYLOAD_BYTES] [-N PACKETS] [-R READ_BYTES] [-o OUT]
+ *                 [-P PAYLOAD_BYTES] [-N PACKETS] [-R READ_BYTES] [-L] [-o OUT]
  *
  * With -R, the body is read with nx_pop3_client_message_read into a buffer of
  * READ_BYTES instead (the calls the Python binding makes, without Python).
+ * With -L, CAPA is asked after STAT and the messages come in one pipelined
+ * batch (nx_pop3_client_pipeline_start, then pipeline_next per message, its
+ * body read as RETR's): pipelined when CAPA listed PIPELINING, one RETR at a
+ * time otherwise. The report then says which ("pipelined": 1 or 0).
  * With -o, the messages as the API returned them go to OUT. HOST is an IPv4 or
  * IPv6 literal. */
 #define _POSIX_C_SOURCE 200809L
@@ -56,6 +60,100 @@ static int parse_address(const char *host, NXD_ADDRESS *address)
     return -1;
 }
 
+/* The body of the message now being received, to its final piece: with
+ * message_read into read_buffer when there is one, else the message_get loop
+ * releasing each packet. Returns NX_SUCCESS or the failing call's status. */
+static UINT read_body(NX_POP3_CLIENT *client, UCHAR *read_buffer, ULONG read_size, int out,
+                      unsigned long long *total)
+{
+    static NX_POP3_READER reader;
+    UINT final = NX_FALSE;
+    UINT status;
+    UINT pieces;
+
+    /* Bounded: each call fills the buffer or ends the message. */
+    while ((read_buffer != NX_NULL) && !final)
+    {
+        ULONG bytes = 0;
+
+        status = nx_pop3_client_message_read(client, &reader, read_buffer, read_size, &bytes,
+                                             &final);
+        if (status != NX_SUCCESS)
+        {
+            return status;
+        }
+        if ((out >= 0) && (bytes > 0) && (write(out, read_buffer, bytes) != (ssize_t)bytes))
+        {
+            return NX_NOT_SUCCESSFUL;
+        }
+        *total += bytes;
+    }
+    /* Bounded: each piece is at least one received packet of the message. */
+    for (pieces = 0; !final; pieces++)
+    {
+        NX_PACKET *packet;
+        ULONG bytes;
+
+        status = nx_pop3_client_mail_item_message_get(client, &packet, &bytes, &final);
+        if (status != NX_SUCCESS)
+        {
+            return status;
+        }
+        if ((out >= 0) && (bytes > 0) &&
+            (write(out, packet->nx_packet_prepend_ptr, bytes) != (ssize_t)bytes))
+        {
+            nx_packet_release(packet);
+            return NX_NOT_SUCCESSFUL;
+        }
+        *total += bytes;
+        nx_packet_release(packet);
+    }
+    return NX_SUCCESS;
+}
+
+/* The pipelined batch of messages 1..count. Returns NX_SUCCESS or a failure. */
+static UINT read_pipelined(NX_POP3_CLIENT *client, long count, UCHAR *read_buffer,
+                           ULONG read_size, int out, unsigned long long *total)
+{
+    static NX_POP3_PIPELINE pipeline;
+    UINT *items = malloc((size_t)count * sizeof(UINT));
+    UINT status;
+    long n;
+
+    if (items == NX_NULL)
+    {
+        return NX_NOT_SUCCESSFUL;
+    }
+    for (n = 0; n < count; n++)
+    {
+        items[n] = (UINT)(n + 1);
+    }
+    status = nx_pop3_client_pipeline_start(client, &pipeline, items, (UINT)count);
+    /* Bounded: each call ends one message of the batch or the batch. */
+    for (n = 1; (status == NX_SUCCESS) && (n <= count + 1); n++)
+    {
+        UINT item = 0;
+        ULONG64 size = 0;
+
+        status = nx_pop3_client_pipeline_next(client, &item, &size);
+        if ((status == NX_NO_MORE_ENTRIES) && (n == count + 1))
+        {
+            status = NX_SUCCESS;
+            break;
+        }
+        if ((status == NX_SUCCESS) && ((long)item != n))
+        {
+            status = NX_NOT_SUCCESSFUL; /* out of order: cannot happen */
+        }
+        if (status == NX_SUCCESS)
+        {
+            status = read_body(client, read_buffer, read_size, out, total);
+        }
+    }
+    free(items);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static NX_PACKET_POOL pool;
@@ -72,7 +170,7 @@ int main(int argc, char **argv)
     ULONG packets = 8;
     ULONG read_size = 0;
     UCHAR *read_buffer = NX_NULL;
-    static NX_POP3_READER reader;
+    int pipelined = -1; /* -L: 1 when CAPA listed PIPELINING, else 0 */
     ULONG memory_size;
     UCHAR *memory;
     NXD_ADDRESS server;
@@ -86,7 +184,7 @@ int main(int argc, char **argv)
     ULONG maildrop;
     BenchClock start;
 
-    while ((option = getopt(argc, argv, "h:p:u:w:n:P:N:R:o:")) != -1)
+    while ((option = getopt(argc, argv, "h:p:u:w:n:P:N:R:Lo:")) != -1)
     {
         switch (option)
         {
@@ -98,6 +196,7 @@ int main(int argc, char **argv)
         case 'P': payload = (ULONG)atol(optarg); break;
         case 'N': packets = (ULONG)atol(optarg); break;
         case 'R': read_size = (ULONG)atol(optarg); break;
+        case 'L': pipelined = 0; break;
         case 'o': out_path = optarg; break;
         default: return fail("bad option", 0);
         }
@@ -107,7 +206,7 @@ int main(int argc, char **argv)
         (parse_address(host, &server) != 0))
     {
         return fail("usage: -h ADDRESS -p PORT -u USER -w PASS -n COUNT [-P BYTES] [-N PACKETS]"
-                    " [-R BYTES] [-o OUT]", 0);
+                    " [-R BYTES] [-L] [-o OUT]", 0);
     }
     memory_size = NX_PACKET_POOL_SIZE(payload, packets);
     memory = malloc(memory_size);
@@ -155,52 +254,33 @@ int main(int argc, char **argv)
         return fail("STAT failed or too few messages", status);
     }
 
-    for (n = 1; n <= count; n++)
+    if (pipelined >= 0)
+    {
+        status = nx_pop3_client_capabilities_get(&client, NX_NULL, NX_NULL);
+        if (status != NX_SUCCESS)
+        {
+            return fail("CAPA failed", status);
+        }
+        pipelined = ((client.nx_pop3_client_capabilities & NX_POP3_CAPABILITY_PIPELINING) != 0u);
+        status = read_pipelined(&client, count, read_buffer, read_size, out, &total);
+        if (status != NX_SUCCESS)
+        {
+            return fail("the pipelined batch failed", status);
+        }
+    }
+    for (n = 1; (pipelined < 0) && (n <= count); n++)
     {
         ULONG64 size;
-        UINT final = NX_FALSE;
-        UINT pieces;
 
         status = nx_pop3_client_mail_item_get64(&client, (UINT)n, &size);
         if (status != NX_SUCCESS)
         {
             return fail("RETR failed", status);
         }
-        /* Bounded: each call fills the buffer or ends the message. */
-        while ((read_buffer != NX_NULL) && !final)
+        status = read_body(&client, read_buffer, read_size, out, &total);
+        if (status != NX_SUCCESS)
         {
-            ULONG bytes = 0;
-
-            status = nx_pop3_client_message_read(&client, &reader, read_buffer, read_size,
-                                                 &bytes, &final);
-            if (status != NX_SUCCESS)
-            {
-                return fail("message_read failed", status);
-            }
-            if ((out >= 0) && (bytes > 0) && (write(out, read_buffer, bytes) != (ssize_t)bytes))
-            {
-                return fail("cannot write the output", 0);
-            }
-            total += bytes;
-        }
-        /* Bounded: each piece is at least one received packet of the message. */
-        for (pieces = 0; !final; pieces++)
-        {
-            NX_PACKET *packet;
-            ULONG bytes;
-
-            status = nx_pop3_client_mail_item_message_get(&client, &packet, &bytes, &final);
-            if (status != NX_SUCCESS)
-            {
-                return fail("message_get failed", status);
-            }
-            if ((out >= 0) && (bytes > 0) &&
-                (write(out, packet->nx_packet_prepend_ptr, bytes) != (ssize_t)bytes))
-            {
-                return fail("cannot write the output", 0);
-            }
-            total += bytes;
-            nx_packet_release(packet);
+            return fail("reading the message failed", status);
         }
     }
     status = nx_pop3_client_quit(&client);
@@ -213,7 +293,7 @@ int main(int argc, char **argv)
     {
         return fail("delete failed", status);
     }
-    bench_report(start, total, count);
+    bench_report(start, total, count, pipelined);
     if ((pool.nx_packet_pool_available != pool.nx_packet_pool_total) ||
         ((out >= 0) && (close(out) != 0)))
     {

@@ -8,19 +8,26 @@
  * "count total\n", then one "offset length octets\n" line per message. The
  * server prints "PORT <n>\n" once it listens on 127.0.0.1 and exits when its
  * stdin closes (so it cannot outlive the harness). Connections are served one
- * at a time; any user and password are accepted. */
+ * at a time; any user and password are accepted.
+ *
+ * CAPA lists PIPELINING (RFC 2449): a client may send many commands at once.
+ * Each command line is answered in the order it came, whatever one read
+ * brings (a part of a line, one line, or hundreds); the answers to the lines
+ * of one read go out together, in as few sendmsg() calls as they fit. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #ifndef MSG_NOSIGNAL
@@ -29,6 +36,9 @@
 
 #define MAX_MESSAGES 1000000L
 #define LINE_MAX_BYTES 512
+#define READ_BYTES 16384 /* one read of commands: about 1,500 pipelined RETRs */
+#define QUEUE_PIECES 64  /* answers sent by one sendmsg() at most */
+#define QUEUE_TEXT 8192  /* bytes of short answers (status lines) held for one flush */
 #define IDLE_MS 30000 /* a client silent this long is dropped */
 
 typedef struct
@@ -43,14 +53,34 @@ static Entry *entries;
 static long count;
 static unsigned long long total_octets;
 
-static int send_all(int fd, const void *data, size_t length)
+/* The answers to the commands of one read, in order, waiting for one sendmsg():
+ * pieces of the blob, and short texts copied into text[]. */
+typedef struct
 {
-    const unsigned char *p = data;
+    struct iovec piece[QUEUE_PIECES];
+    int pieces;
+    char text[QUEUE_TEXT];
+    size_t text_used;
+} Queue;
+
+static Queue queue;
+
+/* Sends every queued piece, in order. */
+static int flush(int fd)
+{
+    struct iovec *next = queue.piece;
+    int left = queue.pieces;
 
     /* Bounded: each pass sends at least one byte or fails. */
-    while (length > 0)
+    while (left > 0)
     {
-        ssize_t sent = send(fd, p, length, MSG_NOSIGNAL);
+        struct msghdr message;
+        ssize_t sent;
+
+        memset(&message, 0, sizeof(message));
+        message.msg_iov = next;
+        message.msg_iovlen = (size_t)left;
+        sent = sendmsg(fd, &message, MSG_NOSIGNAL);
         if (sent < 0)
         {
             if (errno == EINTR)
@@ -59,15 +89,49 @@ static int send_all(int fd, const void *data, size_t length)
             }
             return -1;
         }
-        p += sent;
-        length -= (size_t)sent;
+        while ((left > 0) && ((size_t)sent >= next->iov_len))
+        {
+            sent -= (ssize_t)next->iov_len;
+            next++;
+            left--;
+        }
+        if (left > 0)
+        {
+            next->iov_base = (char *)next->iov_base + sent;
+            next->iov_len -= (size_t)sent;
+        }
     }
+    queue.pieces = 0;
+    queue.text_used = 0;
     return 0;
 }
 
+/* Queues data (which must stay where it is until the flush). */
+static int send_all(int fd, const void *data, size_t length)
+{
+    if ((queue.pieces == QUEUE_PIECES) && (flush(fd) != 0))
+    {
+        return -1;
+    }
+    queue.piece[queue.pieces].iov_base = (void *)(uintptr_t)data;
+    queue.piece[queue.pieces].iov_len = length;
+    queue.pieces++;
+    return 0;
+}
+
+/* Queues a copy of a short text. */
 static int send_text(int fd, const char *text)
 {
-    return send_all(fd, text, strlen(text));
+    size_t length = strlen(text);
+
+    if ((length > QUEUE_TEXT) ||
+        ((queue.text_used + length > QUEUE_TEXT) && (flush(fd) != 0)))
+    {
+        return -1;
+    }
+    memcpy(queue.text + queue.text_used, text, length);
+    queue.text_used += length;
+    return send_all(fd, queue.text + queue.text_used - length, length);
 }
 
 /* The message number argument of "CMD n", or 0 when absent or out of range. */
@@ -161,7 +225,7 @@ static int answer(int fd, char *line, int *quit)
     if (strcmp(line, "CAPA") == 0)
     {
         /* No SASL: curl then logs in with USER/PASS. */
-        return send_text(fd, "+OK\r\nUSER\r\n.\r\n");
+        return send_text(fd, "+OK\r\nUSER\r\nPIPELINING\r\n.\r\n");
     }
     if (strcmp(line, "QUIT") == 0)
     {
@@ -174,12 +238,14 @@ static int answer(int fd, char *line, int *quit)
 /* Serves one connection until QUIT, close, error, silence, or stdin EOF (-1). */
 static int serve(int fd)
 {
-    char buffer[LINE_MAX_BYTES * 4];
+    char buffer[READ_BYTES];
     size_t held = 0;
     int quit = 0;
     struct pollfd watch[2];
 
-    if (send_text(fd, "+OK nxpop3 replay server ready\r\n") != 0)
+    queue.pieces = 0;
+    queue.text_used = 0;
+    if ((send_text(fd, "+OK nxpop3 replay server ready\r\n") != 0) || (flush(fd) != 0))
     {
         return 0;
     }
@@ -188,6 +254,7 @@ static int serve(int fd)
     {
         ssize_t got;
         char *end;
+        char *line;
         int ready;
 
         watch[0].fd = fd;
@@ -225,25 +292,33 @@ static int serve(int fd)
             return 0;
         }
         held += (size_t)got;
-        /* Each full line is one command; a pipelining client may send several. */
-        while (!quit && (end = memchr(buffer, '\n', held)) != NULL)
+        /* Each full line is one command, answered in order; a pipelining client
+         * may send many at once. Bounded by the bytes read. */
+        line = buffer;
+        while (!quit && (end = memchr(line, '\n', held - (size_t)(line - buffer))) != NULL)
         {
-            size_t used = (size_t)(end - buffer) + 1;
             *end = '\0';
-            if ((end > buffer) && (end[-1] == '\r'))
+            if ((end > line) && (end[-1] == '\r'))
             {
                 end[-1] = '\0';
             }
-            if (answer(fd, buffer, &quit) != 0)
+            if (answer(fd, line, &quit) != 0)
             {
                 return 0;
             }
-            memmove(buffer, buffer + used, held - used);
-            held -= used;
+            line = end + 1;
         }
-        if (held == sizeof(buffer))
+        /* The answers go out before the next wait: a client may be waiting for them. */
+        if (flush(fd) != 0)
+        {
+            return 0;
+        }
+        held -= (size_t)(line - buffer);
+        memmove(buffer, line, held);
+        if (held >= LINE_MAX_BYTES)
         {
             (void)send_text(fd, "-ERR line too long\r\n");
+            (void)flush(fd);
             return 0;
         }
     }
