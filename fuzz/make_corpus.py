@@ -4,7 +4,8 @@ Starts Dovecot (nxpop3.testing.dovecot) and the scriptable server
 (nxpop3.testing.server), runs one session against each with a plain socket,
 and writes each server reply as a record of the fuzz input format
 (fuzz_harness.h): corpus/session/ gets whole sessions, corpus/body/ the RETR
-bodies, each cut into segments at a few chosen places.
+bodies, corpus/listing/ the sessions of the extensions (CAPA, LIST, UIDL, TOP,
+a pipelined pair of RETRs), each cut into segments at a few chosen places.
 
 Usage: python3 fuzz/make_corpus.py   (the corpus is committed; rerun to refresh)
 """
@@ -27,6 +28,10 @@ MESSAGES = [
 ]
 COMMANDS = ["USER alice", "PASS secret", "STAT", "LIST 1", "RETR 2", "DELE 1", "NOOP", "RSET",
             "LIST 9", "RETR 9", "QUIT"]
+# The order fuzz_listing.c sends them in; the multi-line ones by their keyword.
+LISTING_COMMANDS = ["USER alice", "PASS secret", "CAPA", "LIST", "UIDL", "UIDL 1", "TOP 1 1",
+                    "RETR 1", "RETR 2", "NOOP", "QUIT"]
+MULTILINE = ("RETR", "TOP", "CAPA")
 
 
 def read_reply(conn: socket.socket, multiline: bool, pending: bytearray) -> bytes:
@@ -55,14 +60,18 @@ def read_reply(conn: socket.socket, multiline: bool, pending: bytearray) -> byte
     return reply
 
 
-def transcript(host: str, port: int) -> list[bytes]:
+def multiline(command: str) -> bool:
+    return command.startswith(MULTILINE) or command in ("LIST", "UIDL")
+
+
+def transcript(host: str, port: int, commands: list[str] = COMMANDS) -> list[bytes]:
     replies = []
     with socket.create_connection((host, port), timeout=5) as conn:
         pending = bytearray()
         replies.append(read_reply(conn, False, pending))
-        for command in COMMANDS:
+        for command in commands:
             conn.sendall(command.encode() + b"\r\n")
-            replies.append(read_reply(conn, command.startswith("RETR"), pending))
+            replies.append(read_reply(conn, multiline(command), pending))
     return replies
 
 
@@ -104,13 +113,23 @@ def save(name: str, replies: list[bytes]) -> None:
     print(f"{name}: {len(replies)} replies, greeting {replies[0][:40]!r}")
 
 
+def save_listing(name: str, replies: list[bytes]) -> None:
+    write("listing", records(replies))
+    write("listing", records([b"".join(replies)]))  # a server that answers all at once
+    write("listing", records(cuts(b"".join(replies), [1, 2, 3, 5, 7, 11] * 300)))
+    print(f"{name}: {len(replies)} listing replies")
+
+
 def main() -> None:
     with DovecotServer() as dovecot:
         dovecot.add_user("alice", "secret")
         dovecot.add_messages("alice", MESSAGES)
         save("dovecot", transcript(dovecot.host, dovecot.port))
+        save_listing("dovecot", transcript(dovecot.host, dovecot.port, LISTING_COMMANDS))
     with Pop3Server(MESSAGES, apop=True) as server:
         save("nxpop3 test server", transcript(server.host, server.port))
+        save_listing("nxpop3 test server",
+                     transcript(server.host, server.port, LISTING_COMMANDS))
 
 
 if __name__ == "__main__":
