@@ -266,6 +266,17 @@ UINT nx_tcp_socket_receive(NX_TCP_SOCKET *socket_ptr, NX_PACKET **packet_ptr, UL
  *  waits; the transport does not say how many). NX_NOT_CONNECTED when the peer
  *  closed. */
 UINT nx_tcp_socket_bytes_available(NX_TCP_SOCKET *socket_ptr, ULONG *bytes_available);
+/** nxpop3's shim: starts TLS on the connection through the transport
+ *  (nx_transport.h, tls_start) within wait_option ticks. NX_SUCCESS: the
+ *  handshake is done and the peer verified; NX_NOT_SUPPORTED: the transport has
+ *  no TLS (nothing happened); NX_NOT_SUCCESSFUL: the handshake or the
+ *  verification failed, or a received byte was waiting (plaintext must never
+ *  be taken into TLS); NX_NOT_CONNECTED. After a failure the connection is
+ *  unusable. */
+UINT nx_tcp_socket_tls_start(NX_TCP_SOCKET *socket_ptr, ULONG wait_option);
+/** nxpop3's shim: the transport's verification result of the peer (0: verified;
+ *  NX_TRANSPORT_TLS_OFF: no TLS). NX_NOT_SUPPORTED without TLS support. */
+UINT nx_tcp_socket_tls_verify_result(NX_TCP_SOCKET *socket_ptr, ULONG *result);
 UINT nx_tcp_socket_disconnect(NX_TCP_SOCKET *socket_ptr, ULONG wait_option);
 
 #ifdef __cplusplus

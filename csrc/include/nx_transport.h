@@ -21,6 +21,18 @@
  *  close    closes and frees the connection; never fails; called exactly once per
  *           successful connect.
  *  ticks    a monotonic clock in ticks of NX_IP_PERIODIC_RATE per second; it may wrap.
+ *  tls_start (optional: NX_NULL when the transport has no TLS) starts TLS on the
+ *           open connection (STLS, RFC 2595) and completes the handshake within
+ *           the wait: NX_TRANSPORT_OK once the peer is verified as the
+ *           transport's configuration asks (certificate chain, host name);
+ *           NX_TRANSPORT_TIMEOUT, NX_TRANSPORT_CLOSED, or NX_TRANSPORT_ERROR for a
+ *           failed handshake or verification. After any failure the connection
+ *           is unusable. From then on send and receive carry TLS records. A
+ *           transport configured for implicit TLS (POP3S, RFC 8314) does the
+ *           handshake in connect instead, with the same failures.
+ *  tls_verify_result (optional) the peer's verification: 0 when TLS is on and
+ *           the peer was verified; otherwise the transport's non-zero flags (for
+ *           Mbed TLS its verify flags; NX_TRANSPORT_TLS_OFF when no TLS runs).
  *
  * Waits are in ticks: NX_NO_WAIT (0) polls, NX_WAIT_FOREVER blocks. Each call
  * takes its deadline once, when it starts, and every wait inside it runs
@@ -46,6 +58,9 @@ extern "C" {
 #define NX_TRANSPORT_CLOSED   (-2)
 #define NX_TRANSPORT_ERROR    (-3)
 
+/* tls_verify_result when no TLS runs on the connection. */
+#define NX_TRANSPORT_TLS_OFF  0x80000000u
+
 /* The most bytes one send or receive moves: LONG is 32 bits (nx_api.h). */
 #define NX_TRANSPORT_IO_MAX   0x7FFFFFFFu
 
@@ -59,6 +74,8 @@ typedef struct NX_TRANSPORT_OPS_STRUCT
                     ULONG wait_ticks);
     VOID (*close)(VOID *context, VOID *connection);
     ULONG (*ticks)(VOID *context);
+    INT  (*tls_start)(VOID *context, VOID *connection, ULONG wait_ticks);
+    ULONG (*tls_verify_result)(VOID *context, VOID *connection);
 } NX_TRANSPORT_OPS;
 
 /** A transport instance: its operations and the port's context for them. */

@@ -43,6 +43,10 @@ extern "C" {
 #define NX_POP3_INDEX_MISMATCH               0xBDu /* "LIST n" answered for another index */
 #define NX_POP3_UNEXPECTED_DATA              0xBEu /* bytes no command asked for: a stray reply,
                                                       or data after a reply or a body's end */
+#define NX_POP3_TLS_FAILED                   0xBFu /* TLS could not be started: the handshake
+                                                      failed or the server's certificate or
+                                                      name was not verified; the connection
+                                                      is closed and nothing else was sent */
 /* The range of the protocol-violation codes, for a caller that tells them apart. */
 #define NX_POP3_PROTOCOL_ERROR_FIRST         NX_POP3_REPLY_TOO_LONG
 #define NX_POP3_PROTOCOL_ERROR_LAST          NX_POP3_UNEXPECTED_DATA
@@ -74,6 +78,7 @@ extern "C" {
 #define NX_POP3_COMMAND_UIDL     13u
 #define NX_POP3_COMMAND_TOP      14u
 #define NX_POP3_COMMAND_UTF8     15u
+#define NX_POP3_COMMAND_STLS     16u
 #define NX_POP3_FIRST_COMMAND    NX_POP3_COMMAND_USER
 
 /* What the server's last CAPA listed (nx_pop3_client_capabilities), RFC 2449 and
@@ -188,6 +193,8 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #define nx_pop3_client_utf8                    _nx_pop3_client_utf8
 #define nx_pop3_client_pipeline_start          _nx_pop3_client_pipeline_start
 #define nx_pop3_client_pipeline_next           _nx_pop3_client_pipeline_next
+#define nx_pop3_client_stls                    _nx_pop3_client_stls
+#define nx_pop3_client_tls_verify_result_get   _nx_pop3_client_tls_verify_result_get
 #else
 #define nx_pop3_client_create                 _nxe_pop3_client_create
 #define nxd_pop3_client_create                _nxde_pop3_client_create
@@ -216,6 +223,8 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #define nx_pop3_client_utf8                    _nxe_pop3_client_utf8
 #define nx_pop3_client_pipeline_start          _nxe_pop3_client_pipeline_start
 #define nx_pop3_client_pipeline_next           _nxe_pop3_client_pipeline_next
+#define nx_pop3_client_stls                    _nxe_pop3_client_stls
+#define nx_pop3_client_tls_verify_result_get   _nxe_pop3_client_tls_verify_result_get
 #endif
 #endif
 
@@ -436,6 +445,23 @@ UINT _nx_pop3_client_pipeline_start(NX_POP3_CLIENT *client_ptr, NX_POP3_PIPELINE
 UINT _nx_pop3_client_pipeline_next(NX_POP3_CLIENT *client_ptr, UINT *mail_item,
                                    ULONG64 *item_size);
 
+/** "STLS" (RFC 2595), in AUTHORIZATION: then TLS on the same connection through
+ *  the transport (nx_transport.h, tls_start), verified as the transport is
+ *  configured (certificate chain, host name). NX_SUCCESS: the session is
+ *  encrypted; the capabilities are forgotten (CAPA again: RFC 2595). Nothing is
+ *  sent and NX_NOT_SUPPORTED is returned when the transport has no TLS or the
+ *  last CAPA did not list STLS. -ERR: NX_POP3_SERVER_ERROR_STATUS, still plain
+ *  text (never log in on it unless plain text is what you want). Bytes after
+ *  the +OK, before the handshake (an injection): NX_POP3_UNEXPECTED_DATA. A
+ *  failed handshake or verification: NX_POP3_TLS_FAILED. After either, the
+ *  connection is closed. */
+UINT _nx_pop3_client_stls(NX_POP3_CLIENT *client_ptr);
+
+/** The transport's verification result of the server (0: TLS on and the peer
+ *  verified; NX_TRANSPORT_TLS_OFF: no TLS on this connection; otherwise the
+ *  transport's flags). NX_NOT_SUPPORTED when the transport has no TLS. */
+UINT _nx_pop3_client_tls_verify_result_get(NX_POP3_CLIENT *client_ptr, ULONG *result);
+
 /* The checking wrappers (NULL pointers, creation, index 0, waits), then the core. */
 UINT _nxe_pop3_client_create(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication, NX_IP *ip_ptr,
                              NX_PACKET_POOL *packet_pool_ptr, ULONG server_ip_address,
@@ -490,6 +516,8 @@ UINT _nxe_pop3_client_pipeline_start(NX_POP3_CLIENT *client_ptr, NX_POP3_PIPELIN
                                      const UINT *mail_items, UINT count);
 UINT _nxe_pop3_client_pipeline_next(NX_POP3_CLIENT *client_ptr, UINT *mail_item,
                                     ULONG64 *item_size);
+UINT _nxe_pop3_client_stls(NX_POP3_CLIENT *client_ptr);
+UINT _nxe_pop3_client_tls_verify_result_get(NX_POP3_CLIENT *client_ptr, ULONG *result);
 
 #ifdef __cplusplus
 }

@@ -364,6 +364,61 @@ UINT nx_tcp_socket_bytes_available(NX_TCP_SOCKET *socket_ptr, ULONG *bytes_avail
     return NX_SUCCESS;
 }
 
+UINT nx_tcp_socket_tls_start(NX_TCP_SOCKET *socket_ptr, ULONG wait_option)
+{
+    const NX_TRANSPORT *transport;
+    INT result;
+
+    if (!tcp_socket_valid(socket_ptr))
+    {
+        return NX_PTR_ERROR;
+    }
+    transport = tcp_transport(socket_ptr);
+    if (transport->ops->tls_start == NX_NULL)
+    {
+        return NX_NOT_SUPPORTED;
+    }
+    if (socket_ptr->nx_tcp_socket_state != NX_TCP_ESTABLISHED)
+    {
+        return NX_NOT_CONNECTED;
+    }
+    if (socket_ptr->nx_tcp_socket_peeked != 0u)
+    {
+        return NX_NOT_SUCCESSFUL; /* a plaintext byte is waiting: it must not pass into TLS */
+    }
+    result = transport->ops->tls_start(transport->context, socket_ptr->nx_tcp_socket_connection,
+                                       wait_option);
+    if (result == NX_TRANSPORT_OK)
+    {
+        return NX_SUCCESS;
+    }
+    if (result == NX_TRANSPORT_CLOSED)
+    {
+        socket_ptr->nx_tcp_socket_state = NX_TCP_CLOSE_WAIT;
+        return NX_NOT_CONNECTED;
+    }
+    return NX_NOT_SUCCESSFUL;
+}
+
+UINT nx_tcp_socket_tls_verify_result(NX_TCP_SOCKET *socket_ptr, ULONG *result)
+{
+    const NX_TRANSPORT *transport;
+
+    if (!tcp_socket_valid(socket_ptr) || (result == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    transport = tcp_transport(socket_ptr);
+    if (transport->ops->tls_verify_result == NX_NULL)
+    {
+        return NX_NOT_SUPPORTED;
+    }
+    *result = (socket_ptr->nx_tcp_socket_connection == NX_NULL) ? NX_TRANSPORT_TLS_OFF :
+              transport->ops->tls_verify_result(transport->context,
+                                                socket_ptr->nx_tcp_socket_connection);
+    return NX_SUCCESS;
+}
+
 UINT nx_tcp_socket_disconnect(NX_TCP_SOCKET *socket_ptr, ULONG wait_option)
 {
     const NX_TRANSPORT *transport;

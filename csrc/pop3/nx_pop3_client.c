@@ -450,6 +450,54 @@ UINT _nx_pop3_client_utf8(NX_POP3_CLIENT *client_ptr)
 }
 #endif
 
+#if NX_POP3_CLIENT_ENABLE_STLS
+UINT _nx_pop3_client_stls(NX_POP3_CLIENT *client_ptr)
+{
+    NX_TCP_SOCKET *socket_ptr = &client_ptr->nx_pop3_client_tcp_socket;
+    NX_POP3_REPLY reply;
+    ULONG verify;
+    UINT status = _nx_pop3_command_allowed(client_ptr, NX_POP3_COMMAND_STLS);
+
+    /* Nothing goes out for TLS that cannot be had. */
+    if ((status == NX_SUCCESS) &&
+        ((nx_tcp_socket_tls_verify_result(socket_ptr, &verify) == NX_NOT_SUPPORTED) ||
+         (((client_ptr->nx_pop3_client_capabilities & NX_POP3_CAPABILITY_ASKED) != 0u) &&
+          ((client_ptr->nx_pop3_client_capabilities & NX_POP3_CAPABILITY_STLS) == 0u))))
+    {
+        status = NX_NOT_SUPPORTED;
+    }
+    if (status == NX_SUCCESS)
+    {
+        status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_STLS, NX_NULL, &reply);
+    }
+    if (status == NX_SUCCESS)
+    {
+        /* Plain text after the +OK, in its segment or since, is an injection:
+         * it must never be read as if it came through TLS. */
+        status = _nx_pop3_quiet_check(client_ptr);
+    }
+    if (status == NX_SUCCESS)
+    {
+        status = nx_tcp_socket_tls_start(socket_ptr, client_ptr->nx_pop3_client_reply_wait);
+        if (status != NX_SUCCESS)
+        {
+            status = _nx_pop3_abort(client_ptr, (status == NX_NOT_CONNECTED) ? NX_NOT_CONNECTED :
+                                                NX_POP3_TLS_FAILED);
+        }
+    }
+    if (status == NX_SUCCESS)
+    {
+        client_ptr->nx_pop3_client_capabilities = 0u; /* RFC 2595: ask CAPA again */
+    }
+    return status;
+}
+
+UINT _nx_pop3_client_tls_verify_result_get(NX_POP3_CLIENT *client_ptr, ULONG *result)
+{
+    return nx_tcp_socket_tls_verify_result(&client_ptr->nx_pop3_client_tcp_socket, result);
+}
+#endif
+
 UINT _nx_pop3_client_mail_item_delete(NX_POP3_CLIENT *client_ptr, UINT mail_index)
 {
     NX_POP3_REPLY reply;

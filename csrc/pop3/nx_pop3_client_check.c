@@ -327,3 +327,16 @@ UINT _nxe_pop3_client_pipeline_next(NX_POP3_CLIENT *client_ptr, UINT *mail_item,
     return _nx_pop3_client_pipeline_next(client_ptr, mail_item, item_size);
 }
 #endif
+
+#if NX_POP3_CLIENT_ENABLE_STLS
+UINT _nxe_pop3_client_stls(NX_POP3_CLIENT *client_ptr)
+{
+    return pop3_client_valid(client_ptr) ? _nx_pop3_client_stls(client_ptr) : NX_PTR_ERROR;
+}
+
+UINT _nxe_pop3_client_tls_verify_result_get(NX_POP3_CLIENT *client_ptr, ULONG *result)
+{
+    return (pop3_client_valid(client_ptr) && (result != NX_NULL)) ?
+           _nx_pop3_client_tls_verify_result_get(client_ptr, result) : NX_PTR_ERROR;
+}
+#endif

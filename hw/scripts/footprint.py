@@ -121,7 +121,7 @@ def probe_sizes(build: Path) -> dict[str, int]:
 
 # The parts nx_pop3_config.h lets a build leave out: the extensions, then nxpop3's
 # own additions to the NetX API.
-EXTENSIONS = ["CAPA", "LISTINGS", "TOP", "UTF8", "PIPELINING", "RESPONSE_CODES"]
+EXTENSIONS = ["CAPA", "LISTINGS", "TOP", "UTF8", "PIPELINING", "RESPONSE_CODES", "STLS"]
 ADDITIONS = ["MESSAGE_READ", "CONTINUATIONS"]
 
 

@@ -64,6 +64,8 @@ typedef struct NX_TRANSPORT_OPS_STRUCT
                     ULONG wait_ticks);
     void (*close)(void *context, void *connection);
     ULONG (*ticks)(void *context);
+    INT  (*tls_start)(void *context, void *connection, ULONG wait_ticks);
+    ULONG (*tls_verify_result)(void *context, void *connection);
 } NX_TRANSPORT_OPS;
 typedef struct NX_TRANSPORT_STRUCT { const NX_TRANSPORT_OPS *ops; void *context; } NX_TRANSPORT;
 typedef struct NX_TRANSPORT_POSIX_STRUCT { ...; } NX_TRANSPORT_POSIX;
@@ -73,7 +75,10 @@ typedef struct NX_TRANSPORT_SCRIPTED_STRUCT
     INT  (*on_connect)(void *user);
     LONG (*on_send)(void *user, const UCHAR *data, ULONG length);
     LONG (*on_receive)(void *user, UCHAR *buffer, ULONG size, ULONG wait_ticks);
+    INT  (*on_tls_start)(void *user, ULONG wait_ticks);
     void *user;
+    ULONG tls_verify;
+    UINT tls_active;
     ULONG now;
     UINT connected;
     UINT connects;
@@ -142,3 +147,4 @@ extern "Python" INT nxpop3_scripted_connect(void *user);
 extern "Python" LONG nxpop3_scripted_send(void *user, const UCHAR *data, ULONG length);
 extern "Python" LONG nxpop3_scripted_receive(void *user, UCHAR *buffer, ULONG size,
                                               ULONG wait_ticks);
+extern "Python" INT nxpop3_scripted_tls_start(void *user, ULONG wait_ticks);

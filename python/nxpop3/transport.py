@@ -86,12 +86,18 @@ class ScriptedTransport:
     """
 
     def __init__(self, greeting: Reply = b"+OK nxpop3 scripted server ready\r\n", *,
-                 connect: int = 0, send_limit: int | None = None) -> None:
+                 connect: int = 0, send_limit: int | None = None,
+                 tls: int | None = None) -> None:
         self._context = ffi.new("NX_TRANSPORT_SCRIPTED *")
         self._handle = ffi.new_handle(self)
         self._context.on_connect = lib.nxpop3_scripted_connect
         self._context.on_send = lib.nxpop3_scripted_send
         self._context.on_receive = lib.nxpop3_scripted_receive
+        # tls: what a handshake started by STLS returns (NX_TRANSPORT_OK ...); None
+        # makes a transport without TLS.
+        self._tls = tls
+        if tls is not None:
+            self._context.on_tls_start = lib.nxpop3_scripted_tls_start
         self._context.user = self._handle
         self.nx_transport = ffi.new("NX_TRANSPORT *")
         lib.nx_transport_scripted_init(self.nx_transport, self._context)
@@ -105,6 +111,7 @@ class ScriptedTransport:
         self.sent = bytearray()
         self.commands: list[str] = []
         self.errors: list[str] = []
+        self.tls_starts = 0
 
     # Script.
     def expect(self, prefix: str, reply: Reply) -> ScriptedTransport:
@@ -228,3 +235,12 @@ def nxpop3_scripted_receive(user: Any, buffer: Any, size: int, wait: int) -> int
         return len(result)
 
     return _guarded(user, receive)
+
+
+@ffi.def_extern()
+def nxpop3_scripted_tls_start(user: Any, wait: int) -> int:
+    def start(transport: ScriptedTransport) -> int:
+        transport.tls_starts += 1
+        return int(transport._tls)
+
+    return _guarded(user, start)

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CSRC = ROOT / "csrc"
 
 # The parts nx_pop3_config.h lets a build leave out (NX_POP3_CLIENT_ENABLE_*).
-OPTIONAL = ["CAPA", "LISTINGS", "TOP", "UTF8", "PIPELINING", "RESPONSE_CODES", "MESSAGE_READ",
-            "CONTINUATIONS"]
+OPTIONAL = ["CAPA", "LISTINGS", "TOP", "UTF8", "PIPELINING", "RESPONSE_CODES", "STLS",
+            "MESSAGE_READ", "CONTINUATIONS"]
 
 CONFIGS = {
     "checked": "",

@@ -315,7 +315,8 @@ static ULONG posix_ticks(VOID *context)
 }
 
 static const NX_TRANSPORT_OPS posix_ops = {
-    posix_connect, posix_send, posix_receive, posix_close, posix_ticks
+    posix_connect, posix_send, posix_receive, posix_close, posix_ticks,
+    NX_NULL, NX_NULL /* no TLS: a TLS layer wraps this transport */
 };
 
 VOID nx_transport_posix_init(NX_TRANSPORT *transport, NX_TRANSPORT_POSIX *context)

@@ -39,6 +39,8 @@ const NX_TRANSPORT_OPS nx_lwip_transport_ops = {
     nx_lwip_receive,
     nx_lwip_close,
     nx_lwip_ticks,
+    NX_NULL, /* no TLS here: a TLS layer wraps this transport */
+    NX_NULL,
 };
 
 UINT nx_lwip_transport_init(NX_LWIP_TRANSPORT *context, NX_TRANSPORT *transport,
