@@ -138,10 +138,12 @@
 #define NX_POP3_MAX_CAPA_LINES 64u
 #endif
 
-/* Most RETRs of a pipelined batch unanswered at once, commands. 1 .. 64.
- * Default: 8 (a few hundred bytes of commands: never enough to fill a buffer). */
+/* Most RETRs of a pipelined batch unanswered at once, commands. 2 .. 255.
+ * Default: 64 (under 1 KB of commands: never enough to fill a buffer, and
+ * enough to keep the server busy; the window is refilled in one packet once
+ * half of it has been answered). */
 #ifndef NX_POP3_PIPELINE_WINDOW
-#define NX_POP3_PIPELINE_WINDOW 8u
+#define NX_POP3_PIPELINE_WINDOW 64u
 #endif
 
 #endif /* NX_POP3_CONFIG_H */

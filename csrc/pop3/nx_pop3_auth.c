@@ -117,7 +117,6 @@ UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
 
     /* Out of AUTHORIZATION the command layer refuses APOP and USER alike. */
     arguments.text[0] = name;
-    arguments.count = 1u;
     if ((apop_stamp != NX_NULL) && (_nx_pop3_apop_digest(apop_stamp, password, hex) == NX_SUCCESS))
     {
         arguments.text[1] = hex;

@@ -218,8 +218,8 @@ UINT _nx_pop3_client_mail_items_get64(NX_POP3_CLIENT *client_ptr, UINT *number_m
                                       ULONG64 *maildrop_total_size)
 {
     NX_POP3_REPLY reply;
-    ULONG64 count;
-    ULONG64 total;
+    ULONG64 count = 0u;
+    ULONG64 total = 0u;
     UINT status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_STAT, NX_NULL, &reply);
 
     if (status == NX_SUCCESS)
@@ -241,7 +241,7 @@ UINT _nx_pop3_client_mail_items_get64(NX_POP3_CLIENT *client_ptr, UINT *number_m
 UINT _nx_pop3_client_mail_items_get(NX_POP3_CLIENT *client_ptr, UINT *number_mail_items,
                                     ULONG *maildrop_total_size)
 {
-    ULONG64 total;
+    ULONG64 total = 0u; /* pop3_narrow takes it by value, even after a failure */
     UINT status = _nx_pop3_client_mail_items_get64(client_ptr, number_mail_items, &total);
 
     return pop3_narrow(status, total, maildrop_total_size);
@@ -251,8 +251,8 @@ UINT _nx_pop3_client_mail_item_size_get64(NX_POP3_CLIENT *client_ptr, UINT mail_
                                           ULONG64 *size)
 {
     NX_POP3_REPLY reply;
-    ULONG64 index;
-    ULONG64 octets;
+    ULONG64 index = 0u;
+    ULONG64 octets = 0u;
     UINT status = pop3_numbered(client_ptr, NX_POP3_COMMAND_LIST, mail_item, &reply);
 
     if (status == NX_SUCCESS)
@@ -272,7 +272,7 @@ UINT _nx_pop3_client_mail_item_size_get64(NX_POP3_CLIENT *client_ptr, UINT mail_
 
 UINT _nx_pop3_client_mail_item_size_get(NX_POP3_CLIENT *client_ptr, UINT mail_item, ULONG *size)
 {
-    ULONG64 octets;
+    ULONG64 octets = 0u; /* pop3_narrow takes it by value, even after a failure */
     UINT status = _nx_pop3_client_mail_item_size_get64(client_ptr, mail_item, &octets);
 
     return pop3_narrow(status, octets, size);

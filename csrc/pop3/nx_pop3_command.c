@@ -41,11 +41,12 @@ static const NX_POP3_COMMAND pop3_commands[] =
 
 #define POP3_COMMAND_COUNT ((UINT)(sizeof(pop3_commands) / sizeof(pop3_commands[0])))
 
-/* A command line being written into one packet, never past its end nor past
- * NX_POP3_MAX_COMMAND_LINE; the first write that would is remembered. */
+/* Command lines being written into one packet, never past its end, each line
+ * never past NX_POP3_MAX_COMMAND_LINE; the first write that would is remembered. */
 typedef struct POP3_LINE_STRUCT
 {
     NX_PACKET *packet;
+    ULONG start;      /* where the line being written began in the packet */
     UINT overflow;
 } POP3_LINE;
 
@@ -54,7 +55,8 @@ static VOID pop3_put(POP3_LINE *line, const CHAR *text, ULONG length)
     NX_PACKET *packet = line->packet;
     ULONG room = (ULONG)(packet->nx_packet_data_end - packet->nx_packet_append_ptr);
 
-    if ((length > room) || (packet->nx_packet_length + length > NX_POP3_MAX_COMMAND_LINE))
+    if ((length > room) ||
+        ((packet->nx_packet_length - line->start) + length > NX_POP3_MAX_COMMAND_LINE))
     {
         line->overflow = NX_TRUE;
         return;
@@ -278,47 +280,108 @@ UINT _nx_pop3_quiet_check(NX_POP3_CLIENT *client_ptr)
     return status;
 }
 
-/* The two halves of an exchange are services of their own only for pipelined
- * batches; without them they are this file's, and the compiler joins them. */
+/* The reply half of an exchange is a service of its own only for pipelined
+ * batches; without them it is this file's, and the compiler joins the halves. */
 #if NX_POP3_CLIENT_ENABLE_PIPELINING
 #define POP3_EXCHANGE_HALF
 #else
 #define POP3_EXCHANGE_HALF static
 #endif
 
-POP3_EXCHANGE_HALF UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
-                                              const NX_POP3_ARGUMENTS *arguments)
+/* A packet for command lines from the client's pool. */
+static UINT pop3_line_packet(NX_POP3_CLIENT *client_ptr, POP3_LINE *line)
 {
-    POP3_LINE line;
-    UINT status = nx_packet_allocate(client_ptr->nx_pop3_client_packet_pool_ptr, &line.packet,
+    UINT status = nx_packet_allocate(client_ptr->nx_pop3_client_packet_pool_ptr, &line->packet,
                                      NX_TCP_PACKET, NX_POP3_CLIENT_PACKET_TIMEOUT);
 
-    if (status == NX_INVALID_PARAMETERS)
-    {
-        return NX_POP3_INSUFFICIENT_PACKET_PAYLOAD; /* not even the header room */
-    }
-    if (status != NX_SUCCESS)
-    {
-        return status;
-    }
-    line.overflow = NX_FALSE;
-    pop3_line_build(&line, &pop3_commands[command - NX_POP3_FIRST_COMMAND], arguments);
-    if (line.overflow != 0u)
-    {
-        (VOID)nx_packet_release(line.packet);
-        return NX_POP3_INSUFFICIENT_PACKET_PAYLOAD;
-    }
+    line->start = 0u;
+    line->overflow = NX_FALSE;
+    return (status == NX_INVALID_PARAMETERS) ? NX_POP3_INSUFFICIENT_PACKET_PAYLOAD : status;
+}
+
+/* Sends the packet of command lines; a failure closes the connection. */
+static UINT pop3_line_send(NX_POP3_CLIENT *client_ptr, POP3_LINE *line, UINT command)
+{
+    UINT status;
 
     client_ptr->nx_pop3_client_last_command = command;
-    status = nx_tcp_socket_send(&client_ptr->nx_pop3_client_tcp_socket, line.packet,
+    status = nx_tcp_socket_send(&client_ptr->nx_pop3_client_tcp_socket, line->packet,
                                 NX_POP3_TCP_SOCKET_SEND_WAIT);
     if (status != NX_SUCCESS)
     {
-        (VOID)nx_packet_release(line.packet);
+        (VOID)nx_packet_release(line->packet);
         status = _nx_pop3_abort(client_ptr, status);
     }
     return status;
 }
+
+static UINT pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
+                              const NX_POP3_ARGUMENTS *arguments)
+{
+    POP3_LINE line;
+    UINT status = pop3_line_packet(client_ptr, &line);
+
+    if (status == NX_SUCCESS)
+    {
+        pop3_line_build(&line, &pop3_commands[command - NX_POP3_FIRST_COMMAND], arguments);
+        if (line.overflow != 0u)
+        {
+            (VOID)nx_packet_release(line.packet);
+            status = NX_POP3_INSUFFICIENT_PACKET_PAYLOAD;
+        }
+    }
+    if (status == NX_SUCCESS)
+    {
+        status = pop3_line_send(client_ptr, &line, command);
+    }
+    return status;
+}
+
+#if NX_POP3_CLIENT_ENABLE_PIPELINING
+UINT _nx_pop3_command_send_many(NX_POP3_CLIENT *client_ptr, UINT command, const UINT *numbers,
+                                UINT count, UINT *sent)
+{
+    const NX_POP3_COMMAND *descriptor = &pop3_commands[command - NX_POP3_FIRST_COMMAND];
+    NX_POP3_ARGUMENTS arguments;
+    POP3_LINE line;
+    UINT status = pop3_line_packet(client_ptr, &line);
+    UINT lines = 0u;
+
+    *sent = 0u;
+    arguments.count = 1u;
+    /* As many lines as the packet holds, at most count; a line that does not fit
+     * is taken back whole. */
+    while ((status == NX_SUCCESS) && (lines < count))
+    {
+        UCHAR *append = line.packet->nx_packet_append_ptr;
+
+        line.start = line.packet->nx_packet_length;
+        arguments.number[0] = numbers[lines];
+        pop3_line_build(&line, descriptor, &arguments);
+        if (line.overflow != 0u)
+        {
+            line.packet->nx_packet_append_ptr = append;
+            line.packet->nx_packet_length = line.start;
+            break;
+        }
+        lines++;
+    }
+    if ((status == NX_SUCCESS) && (lines == 0u))
+    {
+        (VOID)nx_packet_release(line.packet);
+        status = NX_POP3_INSUFFICIENT_PACKET_PAYLOAD;
+    }
+    if (status == NX_SUCCESS)
+    {
+        status = pop3_line_send(client_ptr, &line, command);
+    }
+    if (status == NX_SUCCESS)
+    {
+        *sent = lines;
+    }
+    return status;
+}
+#endif
 
 POP3_EXCHANGE_HALF UINT _nx_pop3_command_reply(NX_POP3_CLIENT *client_ptr, UINT command,
                                                const NX_POP3_ARGUMENTS *arguments,
@@ -355,7 +418,7 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
     }
     if (status == NX_SUCCESS)
     {
-        status = _nx_pop3_command_send(client_ptr, command, arguments);
+        status = pop3_command_send(client_ptr, command, arguments);
     }
     if (status == NX_SUCCESS)
     {

@@ -75,11 +75,12 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
 UINT _nx_pop3_quiet_check(NX_POP3_CLIENT *client_ptr);
 
 #if NX_POP3_CLIENT_ENABLE_PIPELINING
-/** Sends command without reading its reply, for a pipelined batch: no state or
- *  quiet check (replies are expected), only the line rules. Statuses as for
- *  _nx_pop3_command before its reply. */
-UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
-                           const NX_POP3_ARGUMENTS *arguments);
+/** Sends command (taking one number) for each of count numbers, as many lines
+ *  as one packet holds, without reading their replies: a pipelined batch. No
+ *  state or quiet check (replies are expected). *sent is how many went out.
+ *  Statuses as for _nx_pop3_command before its reply. */
+UINT _nx_pop3_command_send_many(NX_POP3_CLIENT *client_ptr, UINT command, const UINT *numbers,
+                                UINT count, UINT *sent);
 
 /** Reads the status line of a command already sent into reply and, after +OK
  *  to a multi-line one, enters NX_POP3_STATE_DOWNLOADING. */

@@ -13,7 +13,13 @@ UINT _nx_pop3_client_pipeline_start(NX_POP3_CLIENT *client_ptr, NX_POP3_PIPELINE
                                     const UINT *mail_items, UINT count)
 {
     UINT status = _nx_pop3_command_allowed(client_ptr, NX_POP3_COMMAND_RETR);
+    UINT index;
 
+    /* Message 0 can never be valid: refused now, before anything is in flight. */
+    for (index = 0u; (status == NX_SUCCESS) && (index < count); index++)
+    {
+        status = (mail_items[index] == 0u) ? NX_POP3_CLIENT_INVALID_INDEX : NX_SUCCESS;
+    }
     if (status == NX_SUCCESS)
     {
         pipeline->nx_pop3_pipeline_items = mail_items;
@@ -43,7 +49,8 @@ UINT _nx_pop3_client_pipeline_next(NX_POP3_CLIENT *client_ptr, UINT *mail_item,
     NX_POP3_REPLY reply;
     ULONG64 octets;
     UINT status = NX_SUCCESS;
-    UINT index;
+    UINT in_flight;
+    UINT sent = 0u;
 
     *mail_item = 0u;
     *item_size = 0u;
@@ -73,35 +80,36 @@ UINT _nx_pop3_client_pipeline_next(NX_POP3_CLIENT *client_ptr, UINT *mail_item,
         }
     }
 
-    /* Fill the window; bounded by it. Each RETR line is a few octets, so the
-     * window never fills a buffer while its replies wait to be read. */
-    arguments.count = 1u;
-    for (index = 0u; (status == NX_SUCCESS) && (index < NX_POP3_PIPELINE_WINDOW) &&
-                     (pipeline->nx_pop3_pipeline_sent < pipeline->nx_pop3_pipeline_count) &&
-                     (pipeline->nx_pop3_pipeline_sent - pipeline->nx_pop3_pipeline_read <
-                      pipeline->nx_pop3_pipeline_window); index++)
+    /* Refill the window in one packet of RETR lines once half of it has been
+     * answered (or it is empty), so the commands cost a few sends per batch,
+     * not one per message. The window is a few hundred octets of commands:
+     * never enough to fill a buffer while its replies wait to be read. */
+    in_flight = pipeline->nx_pop3_pipeline_sent - pipeline->nx_pop3_pipeline_read;
+    if ((pipeline->nx_pop3_pipeline_sent < pipeline->nx_pop3_pipeline_count) &&
+        (in_flight <= pipeline->nx_pop3_pipeline_window / 2u))
     {
-        arguments.number[0] = pipeline->nx_pop3_pipeline_items[pipeline->nx_pop3_pipeline_sent];
-        status = (arguments.number[0] == 0u) ? NX_POP3_CLIENT_INVALID_INDEX :
-                 _nx_pop3_command_send(client_ptr, NX_POP3_COMMAND_RETR, &arguments);
-        if (status == NX_SUCCESS)
-        {
-            pipeline->nx_pop3_pipeline_sent++;
-        }
+        UINT wanted = pipeline->nx_pop3_pipeline_window - in_flight;
+        UINT left = pipeline->nx_pop3_pipeline_count - pipeline->nx_pop3_pipeline_sent;
+
+        status = _nx_pop3_command_send_many(client_ptr, NX_POP3_COMMAND_RETR,
+                                            &pipeline->nx_pop3_pipeline_items[
+                                                pipeline->nx_pop3_pipeline_sent],
+                                            (wanted < left) ? wanted : left, &sent);
+        pipeline->nx_pop3_pipeline_sent += sent;
     }
-    if ((status != NX_SUCCESS) &&
-        (pipeline->nx_pop3_pipeline_sent == pipeline->nx_pop3_pipeline_read))
+    if ((status != NX_SUCCESS) && (in_flight == 0u))
     {
         return pop3_pipeline_end(client_ptr, status); /* nothing in flight: a clean stop */
     }
     if (status != NX_SUCCESS)
     {
-        /* Replies are in flight for commands before this one: the stream can
-         * only be resynchronised by ending the session. */
+        /* Replies are in flight for commands before these: the stream can only
+         * be resynchronised by ending the session (the send closed it). */
         return pop3_pipeline_end(client_ptr, _nx_pop3_abort(client_ptr, status));
     }
 
     /* The next reply, in order. */
+    arguments.count = 1u;
     arguments.number[0] = pipeline->nx_pop3_pipeline_items[pipeline->nx_pop3_pipeline_read];
     *mail_item = arguments.number[0];
     pipeline->nx_pop3_pipeline_read++;

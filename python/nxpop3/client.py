@@ -118,6 +118,7 @@ class Client:
         self._size = ffi.new("ULONG64 *")
         self._got = ffi.new("ULONG *")
         self._done = ffi.new("UINT *")
+        self._item = ffi.new("UINT *")
 
         self._check(lib.nx_ip_create(self._ip, self._ip_name, 0, 0, self.pool.pool,
                                      self.transport.nx_transport, ffi.NULL, 0, 0), "nx_ip_create")
@@ -340,8 +341,7 @@ class Client:
         if self._batch is None:
             self._session()
             return None
-        item = ffi.new("UINT *")
-        status = lib.nx_pop3_client_pipeline_next(self._client, item, self._size)
+        status = lib.nx_pop3_client_pipeline_next(self._client, self._item, self._size)
         if status == lib.NX_NO_MORE_ENTRIES:
             self._batch = None
             return None

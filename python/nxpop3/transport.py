@@ -112,6 +112,7 @@ class ScriptedTransport:
         self.commands: list[str] = []
         self.errors: list[str] = []
         self.tls_starts = 0
+        self.sends = 0
 
     # Script.
     def expect(self, prefix: str, reply: Reply) -> ScriptedTransport:
@@ -152,6 +153,7 @@ class ScriptedTransport:
         if self._send_limit is not None:
             data = data[: self._send_limit]
         self.sent += data
+        self.sends += 1
         self._partial += data
         while b"\r\n" in self._partial:
             line, _, rest = bytes(self._partial).partition(b"\r\n")

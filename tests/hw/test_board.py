@@ -9,6 +9,7 @@ import zlib
 
 import pytest
 
+from nxpop3 import codes
 from nxpop3.board import QemuResult
 from nxpop3.codes import NX_NO_PACKET, NX_NOT_CONNECTED, NX_POP3_SERVER_ERROR_STATUS
 from nxpop3.testing import Pop3Server, apop_digest
@@ -145,7 +146,8 @@ def test_empty_mailbox(run_board, count):
         assert result.exit_code == 0, result.describe()
         assert result.stat == (count, 0)
         assert result.messages == []
-        assert result.fetch_mode == ("pipelined", 8)  # an empty batch still reports it
+        # An empty batch still reports its mode.
+        assert result.fetch_mode == ("pipelined", codes.NX_POP3_PIPELINE_WINDOW)
         assert result.peak_in_flight == 0
         assert "UIDL" not in server.commands
 

@@ -10,14 +10,20 @@ import zlib
 import pytest
 
 from nxpop3.board import QemuResult
-from nxpop3.codes import NX_POP3_INVALID_REPLY, NX_POP3_SERVER_ERROR_STATUS
+from nxpop3.codes import (
+    NX_POP3_INVALID_REPLY,
+    NX_POP3_PIPELINE_WINDOW,
+    NX_POP3_SERVER_ERROR_STATUS,
+)
 from nxpop3.testing import Pop3Server
 from nxpop3.testing.session import DEFAULT_CAPABILITIES, capability_name
 
 # The firmware's batch (APP_BATCH in hw/app/main.c): one UIDL listing per batch.
 BATCH = 32
-# The client's default NX_POP3_PIPELINE_WINDOW.
-WINDOW = 8
+# The client's default NX_POP3_PIPELINE_WINDOW, and the most RETRs a batch of
+# the firmware can have unanswered at once.
+WINDOW = NX_POP3_PIPELINE_WINDOW
+PEAK = min(WINDOW, BATCH)
 
 
 def numbered_messages(count: int) -> list[bytes]:
@@ -45,7 +51,7 @@ def server_view(server: Pop3Server) -> tuple[list[bytes], list[str]]:
 def test_pipelined_batches_when_pipelining_is_listed(run_board):
     count = BATCH + 8  # more than one batch
     with Pop3Server(numbered_messages(count), coalesce=True) as server:
-        # RETRs 2..8 reach the server while it holds back the reply to RETR 1; with
+        # RETRs 2..32 reach the server while it holds back the reply to RETR 1; with
         # coalesce their replies then leave in one send.
         server.fault("RETR", delay=0.5, once=True)
         messages, uids = server_view(server)
@@ -53,7 +59,7 @@ def test_pipelined_batches_when_pipelining_is_listed(run_board):
         assert_report(result, messages, uids)
         assert result.capabilities == [capability_name(line) for line in DEFAULT_CAPABILITIES]
         assert result.fetch_mode == ("pipelined", WINDOW)
-        assert result.peak_in_flight == WINDOW
+        assert result.peak_in_flight == PEAK
         session = server.sessions[0]
         assert session.commands[:5] == ["USER alice", "PASS secret", "CAPA", "STAT", "UIDL"]
         assert [c for c in session.commands if c.startswith("RETR")] == \
@@ -145,4 +151,4 @@ def test_uids_and_pipelining_with_dovecot(run_board, dovecot):
     assert_report(result, expected, [uid for _, uid in listing])
     assert {"UIDL", "PIPELINING"} <= set(result.capabilities or ()), result.describe()
     assert result.fetch_mode == ("pipelined", WINDOW)
-    assert result.peak_in_flight == WINDOW
+    assert result.peak_in_flight == PEAK

@@ -346,6 +346,32 @@ def test_a_batch_sends_ahead_within_the_window(netx_stack) -> None:
     finish(s, t)
 
 
+def test_a_long_batch_keeps_its_window_and_sends_few_packets(netx_stack) -> None:
+    numbers = list(range(1, 301))
+    exchanges = [("CAPA", PIPELINING_CAPA)] + [(f"RETR {n}", retr_reply(n)) for n in numbers]
+    s, t = logged_in(netx_stack, *exchanges)
+    assert capa(s)[0] == 0
+    sends_before = t.sends
+    batch = Batch(s, numbers)
+    window = lib.NX_POP3_PIPELINE_WINDOW
+    for k, n in enumerate(numbers):
+        assert batch.next() == (0, n, body(n))
+        in_flight = len([c for c in t.commands if c.startswith("RETR")]) - k
+        assert 1 <= in_flight <= window  # never more than the window unanswered
+    assert batch.next()[0] == lib.NX_NO_MORE_ENTRIES
+    # One packet per refill of half a window, not one per message.
+    assert t.sends - sends_before <= 2 * len(numbers) // window + 2
+    finish(s, t)
+
+
+def test_a_batch_refuses_message_0_before_anything_goes_out(netx_stack) -> None:
+    s, t = logged_in(netx_stack, ("NOOP", b"+OK\r\n"))
+    assert Batch(s, [1, 0, 2]).status == lib.NX_POP3_CLIENT_INVALID_INDEX
+    assert lib.nx_pop3_client_noop(s.client) == 0
+    assert t.commands[-1] == "NOOP"
+    finish(s, t)
+
+
 def test_without_pipelining_a_batch_goes_one_at_a_time(netx_stack) -> None:
     numbers = [3, 1, 2]
     s, t = logged_in(netx_stack, *[(f"RETR {n}", retr_reply(n)) for n in numbers])
@@ -420,7 +446,7 @@ def test_batch_arguments(netx_stack) -> None:
     assert lib.nx_pop3_client_pipeline_next(s.client, item, size) == \
         lib.NX_POP3_CLIENT_INVALID_STATE  # no batch
     zero = Batch(s, [0])
-    assert zero.next()[0] == lib.NX_POP3_CLIENT_INVALID_INDEX  # nothing in flight: clean stop
+    assert zero.status == lib.NX_POP3_CLIENT_INVALID_INDEX
     assert lib.nx_pop3_client_noop(s.client) == 0
     assert lib.nx_pop3_client_pipeline_start(s.client, ffi.NULL, ffi.NULL, 0) == lib.NX_PTR_ERROR
     finish(s, t)
