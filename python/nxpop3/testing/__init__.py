@@ -3,13 +3,16 @@
 Pure Python: importing ``nxpop3.testing`` does not load the C extension.
 
 Modules: ``server`` (the listener: :class:`Pop3Server`, per-connection :class:`Session`
-and its transcript), ``session`` (:class:`Pop3Session`, the socket-free POP3 state
-machine), ``faults`` (:class:`Fault` and how faults merge), ``mailstore`` (messages and
-mailboxes), ``dovecot`` (a real Dovecot for tests), ``plugin`` (the pytest plugin).
+and its transcript), ``channel`` (plain TCP or TLS under a connection), ``session``
+(:class:`Pop3Session`, the socket-free POP3 state machine), ``faults`` (:class:`Fault` and
+how faults merge), ``mailstore`` (messages and mailboxes), ``certificates`` (a test CA for
+TLS: :class:`CertificateAuthority`), ``dovecot`` (a real Dovecot for tests), ``plugin``
+(the pytest plugin).
 """
 from __future__ import annotations
 
-from nxpop3.testing.faults import Fault
+from nxpop3.testing.certificates import CertificateAuthority
+from nxpop3.testing.faults import HANDSHAKE, Fault
 from nxpop3.testing.mailstore import (
     Mailbox,
     Message,
@@ -18,7 +21,7 @@ from nxpop3.testing.mailstore import (
     sample_messages,
     to_crlf,
 )
-from nxpop3.testing.server import Pop3Server, Session
+from nxpop3.testing.server import CommandRecord, Pop3Server, Session
 from nxpop3.testing.session import (
     DEFAULT_CAPABILITIES,
     Pop3Session,
@@ -29,6 +32,9 @@ from nxpop3.testing.session import (
 
 __all__ = [
     "DEFAULT_CAPABILITIES",
+    "HANDSHAKE",
+    "CertificateAuthority",
+    "CommandRecord",
     "Fault",
     "Mailbox",
     "Message",

@@ -3,9 +3,13 @@
 A :class:`Fault` is made by :meth:`nxpop3.testing.Pop3Server.fault` and kept in the
 server's :class:`FaultList`. For each reply the listener takes the matching faults and
 merges them into one :class:`Effect`. The effect rewrites the reply's bytes (``err``,
-``lines``, ``status_line``, ``raw``: :meth:`Effect.refusal`, :meth:`Effect.rewrite`) and tells the
-listener how to put it on the wire (``split``, ``pause``, ``delay``, ``close_after``,
-``reset``, ``silent``).
+``lines``, ``status_line``, ``raw``, ``inject``: :meth:`Effect.refusal`,
+:meth:`Effect.rewrite`) and tells the listener how to put it on the wire (``split``,
+``pause``, ``delay``, ``close_after``, ``reset``, ``silent``).
+
+On a TLS server the pseudo-command :data:`HANDSHAKE` names the server's side of each TLS
+handshake (POP3S: before the greeting; STLS: after its ``+OK``): the wire knobs act on the
+handshake's bytes there (see ``docs/testing.md``). ``"*"`` does not match it.
 
 A new knob is a field of :class:`Knobs` (checked in ``__post_init__``), a parameter of
 ``Pop3Server.fault``, and the code that acts on it: here when it changes the bytes, in
@@ -17,7 +21,10 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
-__all__ = ["Effect", "Fault", "FaultList", "Knobs", "LineRewrite", "rewrite_lines"]
+__all__ = ["HANDSHAKE", "Effect", "Fault", "FaultList", "Knobs", "LineRewrite", "rewrite_lines"]
+
+HANDSHAKE = "HANDSHAKE"
+"""The pseudo-command of a fault on the server's TLS handshake; ``"*"`` leaves it alone."""
 
 LineRewrite = Mapping[int, bytes | str | None] | Callable[[list[bytes]], list[bytes]]
 """The ``lines`` knob: ``{k: replacement}`` (line ``k`` of the body, 1-based, negative
@@ -38,8 +45,11 @@ class Knobs:
     close_after: int | None = None
     reset: bool = False
     silent: bool = False
+    inject: bytes | None = None
 
     def __post_init__(self) -> None:
+        if self.inject is not None:
+            self.inject = bytes(self.inject)
         if isinstance(self.status_line, str):
             self.status_line = self.status_line.encode("utf-8")
         if self.raw is not None:
@@ -135,7 +145,7 @@ class Fault(Knobs):
         """True when this fault is about the reply to ``keyword args``."""
         pattern = self.command
         if pattern == "*":
-            return True
+            return keyword != HANDSHAKE
         word, _, want = pattern.partition(" ")
         if word.upper() != keyword:
             return False
@@ -177,7 +187,8 @@ class Effect(Knobs):
         return b"-ERR" + (b" " + text.encode("utf-8") if text else b"") + b"\r\n"
 
     def rewrite(self, reply: bytes) -> bytes:
-        """The reply with ``lines``, ``status_line`` and ``raw`` applied, in that order."""
+        """The reply with ``lines``, ``status_line``, ``raw`` and ``inject`` applied, in
+        that order."""
         if self.lines is not None:
             reply = rewrite_lines(reply, self.lines)
         if self.status_line is not None:
@@ -187,6 +198,8 @@ class Effect(Knobs):
             reply = status + (b"" if status.endswith(b"\n") else b"\r\n") + rest
         if self.raw is not None:
             reply = self.raw
+        if self.inject is not None:
+            reply += self.inject
         return reply
 
     def segments(self, data: bytes) -> Iterator[bytes]:

@@ -4,21 +4,25 @@
 connection. Each connection (:class:`Session`) reads command lines, asks its
 socket-free :class:`~nxpop3.testing.session.Pop3Session` for the reply, passes the
 reply through the faults (:mod:`nxpop3.testing.faults`) and sends it, recording every
-byte both ways. See ``docs/testing.md`` for the guide.
+byte both ways. With ``tls=`` (POP3S) or ``starttls=`` (``STLS``) the bytes go through TLS
+(:mod:`nxpop3.testing.channel`); the transcript says which commands came under TLS. See
+``docs/testing.md`` for the guide.
 """
 from __future__ import annotations
 
 import os
 import selectors
 import socket
+import ssl
 import struct
 import threading
 import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from nxpop3.testing import channel as _channel
 from nxpop3.testing import faults as _faults
 from nxpop3.testing import session as _session
 from nxpop3.testing.mailstore import Mailbox, Message, MessageSource
@@ -29,14 +33,13 @@ if TYPE_CHECKING:
     from nxpop3.testing.faults import Effect, Fault, LineRewrite
     from nxpop3.testing.session import Pop3Session
 
-__all__ = ["MAX_COMMAND_LINE", "Pop3Server", "Session"]
+__all__ = ["MAX_COMMAND_LINE", "CommandRecord", "Pop3Server", "Session"]
 
 MAX_COMMAND_LINE = 8192
 """Longest command line read (octets, CRLF included) before the server answers -ERR and
 closes; RFC 2449 allows clients 255, this is generous so a test can send longer ones."""
 
 _LINE_TOO_LONG = b"-ERR command line too long\r\n"
-_RECV_SIZE = 65536
 _JOIN_TIMEOUT = 5.0  # seconds close() waits for each server thread
 
 # Public names that lived here before the split: module, new home.
@@ -64,11 +67,22 @@ def __getattr__(name: str) -> Any:
     return getattr(module, name)
 
 
+class CommandRecord(NamedTuple):
+    """One command line as received: its text (line end removed) and whether it came
+    inside TLS."""
+
+    line: str
+    tls: bool
+
+
 class Session:
     """One client connection: its transcript and state. Read-only for tests.
 
     The POP3 state is its :attr:`protocol` (a :class:`~nxpop3.testing.session.Pop3Session`);
     ``timestamp``, ``user``, ``mailbox`` and ``logged_in`` read it.
+
+    ``received``, ``sent`` and ``writes`` are POP3 bytes: on a TLS connection, the
+    plaintext the records carried. ``wire_received`` is what came over TCP.
     """
 
     def __init__(self, server: Pop3Server, conn: socket.socket, peer: Any) -> None:
@@ -76,17 +90,65 @@ class Session:
         self.peer = peer
         self.commands: list[str] = []
         """Command lines received, without their line end, in order."""
+        self.command_records: list[CommandRecord] = []
+        """The same lines with whether each came inside TLS."""
         self.received = bytearray()
-        """Every byte the client sent, verbatim."""
+        """Every POP3 byte the client sent, verbatim (decrypted under TLS)."""
+        self.received_in_clear = 0
+        """How many octets of ``received`` came outside TLS (all of them without TLS,
+        those before ``STLS``'s handshake with it, 0 on POP3S)."""
+        self.wire_received = bytearray()
+        """Every byte that came over TCP: TLS records as they were, clear text as it was."""
         self.sent = bytearray()
-        """Every byte the server sent (or was sending when the connection failed)."""
+        """Every POP3 byte the server sent (or was sending when the connection failed),
+        before encryption; bytes a ``HANDSHAKE`` fault sent in clear too."""
         self.writes: list[int] = []
-        """The size of each ``send`` the server made, in order (see ``split``)."""
+        """The size of each ``send`` of POP3 bytes, in order (see ``split``); under TLS,
+        each is one TLS record (or more past 16 KiB) in one TCP send."""
+        self.tls_error: str | None = None
+        """Why TLS failed on this connection (a handshake refused by the client or cut by
+        a fault, plain text after ``STLS``, a TLS error later); None when it did not."""
         self.protocol: Pop3Session = server._new_protocol()
         self.closed = threading.Event()
         self._conn = conn
+        self._channel: _channel.PlainChannel | _channel.TlsChannel = _channel.PlainChannel(
+            conn, self.wire_received
+        )
         self._silent = False
+        self._abrupt = False  # the connection was cut: no TLS close_notify
         self._pending = bytearray()  # replies held back by coalesce, sent before reading
+
+    @property
+    def tls(self) -> bool:
+        """True once the TLS handshake completed (POP3S, or after ``STLS``)."""
+        return self.protocol.tls
+
+    @property
+    def tls_version(self) -> str | None:
+        """The TLS version in use (``"TLSv1.3"``...); None without TLS."""
+        return self._channel.version if isinstance(self._channel, _channel.TlsChannel) else None
+
+    @property
+    def tls_cipher(self) -> str | None:
+        """The cipher suite in use; None without TLS."""
+        return self._channel.cipher if isinstance(self._channel, _channel.TlsChannel) else None
+
+    @property
+    def server_name(self) -> str | None:
+        """The host name the client sent in its TLS handshake (SNI); None without one."""
+        if isinstance(self._channel, _channel.TlsChannel):
+            return self._channel.server_name
+        return None
+
+    @property
+    def commands_in_clear(self) -> list[str]:
+        """The command lines that came outside TLS."""
+        return [record.line for record in self.command_records if not record.tls]
+
+    @property
+    def clear_received(self) -> bytes:
+        """The POP3 bytes the client sent outside TLS (``received[:received_in_clear]``)."""
+        return bytes(self.received[: self.received_in_clear])
 
     @property
     def timestamp(self) -> str | None:
@@ -113,14 +175,19 @@ class Session:
     def run(self) -> None:
         try:
             self._serve()
+        except ssl.SSLError as exc:  # a bad record, an alert from the client
+            self.tls_error = f"TLS error: {exc}"
+            self._abrupt = True
         except OSError:
-            pass  # the client went away or close() shut the socket: a normal end
+            self._abrupt = True  # the client went away or close() shut the socket
         except Exception:  # noqa: BLE001 - a server bug: make it visible to the test
             self.server._record_error(traceback.format_exc())
         finally:
             self._finish()
 
     def _serve(self) -> None:
+        if self.server.tls is not None and not self._start_tls(self.server.tls):
+            return
         if self._reply("GREETING", "", self.protocol.greet):
             return
         buffer = bytearray()
@@ -132,25 +199,76 @@ class Session:
                 if len(buffer) >= MAX_COMMAND_LINE:
                     self._send_plain(_LINE_TOO_LONG)
                     return
-                chunk = self._conn.recv(_RECV_SIZE)
+                chunk = self._channel.recv()
                 if not chunk:
                     return
                 self.received += chunk
+                if not self._channel.tls:
+                    self.received_in_clear = len(self.received)
                 buffer += chunk
                 continue
             raw = bytes(buffer[: newline + 1])
             del buffer[: newline + 1]
             line = raw.rstrip(b"\r\n").decode("utf-8", "surrogateescape")
+            record = CommandRecord(line, self.tls)
             self.commands.append(line)
-            self.server._record_command(line)
+            self.command_records.append(record)
+            self.server._record_command(record)
             if self._silent:
                 continue
             keyword, args = _session.parse_command(line)
             if self._reply(keyword, args, lambda k=keyword, a=args: self.protocol.execute(k, a)):
                 return
+            if self.protocol.tls_pending and not self._stls(buffer):
+                return
+
+    def _stls(self, buffer: bytearray) -> bool:
+        """The TLS handshake after ``+OK`` to ``STLS``; False when the connection ends."""
+        self._flush()
+        if buffer:  # sent before the client could have seen the +OK (RFC 2595 forbids it)
+            self.tls_error = (
+                f"the client sent {len(buffer)} octets of plain text after STLS "
+                "before the handshake"
+            )
+            return False
+        assert self.server.starttls is not None
+        return self._start_tls(self.server.starttls)
+
+    def _start_tls(self, context: ssl.SSLContext) -> bool:
+        """Run the server's handshake (bent by the ``HANDSHAKE`` faults); True when the
+        connection is encrypted, False when it ends."""
+        channel = _channel.TlsChannel(self._conn, context, self.wire_received)
+        self._channel = channel
+        effect = self.server._faults.take(_faults.HANDSHAKE, "")
+        pause = self.server.pause if effect.pause is None else effect.pause
+        try:
+            channel.handshake(effect, pause, self.server._stopping, self._record_clear_sent)
+        except _channel.HandshakeFailed as failure:
+            self.tls_error = failure.reason
+            self._abrupt = True
+            if failure.cut:
+                self._abort(effect.reset)
+            return False
+        if self.protocol.tls_pending:
+            self.protocol.start_tls()
+        else:  # POP3S: encrypted from the first byte
+            self.protocol.tls = True
+        if effect.reset:
+            self._abort(True)
+            return False
+        return True
+
+    def _record_clear_sent(self, data: bytes) -> None:
+        self.sent += data
+        self.writes.append(len(data))
 
     def _finish(self) -> None:
         self.protocol.close()  # without QUIT: nothing is deleted
+        if not self._abrupt:
+            try:
+                self._channel.close_notify()
+            except OSError:
+                pass
         try:
             self._conn.close()
         except OSError:
@@ -203,9 +321,10 @@ class Session:
         if data:
             self.sent += data  # first, so a test that got the bytes also finds them here
             self.writes.append(len(data))
-            self._conn.sendall(data)
+            self._channel.send(data)
 
     def _abort(self, reset: bool) -> None:
+        self._abrupt = True  # no close_notify: the cut is the point
         if reset:  # SO_LINGER 0: close() sends RST instead of FIN
             self._conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         else:
@@ -230,6 +349,11 @@ class Pop3Server:
     ``capa``, ``login_delay`` and ``expire`` are those of
     :class:`~nxpop3.testing.session.Pop3Session`; like ``apop`` and ``greeting`` they are
     attributes too, read by each new connection.
+
+    ``tls=context`` (a server-side ``ssl.SSLContext``) makes a POP3S server: TLS from the
+    first byte, the greeting after the handshake. ``starttls=context`` offers ``STLS``
+    (RFC 2595) on a plain connection. ``client_context`` is what :meth:`client_kwargs`
+    passes as ``context=`` (the pytest fixtures set one that trusts the test CA).
     """
 
     def __init__(
@@ -254,7 +378,22 @@ class Pop3Server:
         nodelay: bool = True,
         coalesce: bool = False,
         max_connections: int = 32,
+        tls: ssl.SSLContext | None = None,
+        starttls: ssl.SSLContext | None = None,
+        client_context: ssl.SSLContext | None = None,
     ) -> None:
+        if tls is not None and starttls is not None:
+            raise ValueError("tls (POP3S) and starttls (STLS) exclude each other")
+        for context in (tls, starttls):
+            if context is not None:
+                if not isinstance(context, ssl.SSLContext):
+                    raise TypeError("tls and starttls take an ssl.SSLContext (server side)")
+                _channel.watch_server_name(context)
+        self.tls = tls
+        """The POP3S context (None: no TLS from the first byte)."""
+        self.starttls = starttls
+        """The context of ``STLS`` (None: ``STLS`` is an unknown command)."""
+        self.client_context = client_context
         self.user = user
         self.password = password
         self.mailboxes: dict[str, Mailbox] = {}
@@ -286,6 +425,8 @@ class Pop3Server:
         self.sessions: list[Session] = []
         self.commands: list[str] = []
         """Every command line received, all sessions, in arrival order (line end removed)."""
+        self.command_records: list[CommandRecord] = []
+        """The same lines with whether each came inside TLS."""
         self.errors: list[str] = []
         """Tracebacks of unexpected exceptions in server threads (empty when healthy)."""
         self._lock = threading.Lock()
@@ -409,6 +550,7 @@ class Pop3Server:
         close_after: int | None = None,
         reset: bool = False,
         silent: bool = False,
+        inject: bytes | None = None,
         times: int | None = None,
         once: bool = False,
         skip: int = 0,
@@ -431,6 +573,14 @@ class Pop3Server:
         - ``close_after=100``: send the first 100 bytes of the reply, then close the
           connection (``reset=True``: with an RST instead of a FIN).
         - ``silent=True``: never answer this command nor any later one; keep reading.
+        - ``inject=b"..."``: send these bytes right after the reply, in the same segment
+          (on ``STLS``: in clear, before the handshake, the STARTTLS injection attack).
+        - ``command="HANDSHAKE"``: the server's TLS handshake (POP3S: before the greeting;
+          after ``+OK`` to ``STLS``). ``close_after=N`` sends N octets of it, then closes
+          (``reset=True``: RST); ``split``/``pause`` cut each flight into TCP segments;
+          ``delay`` waits before the first flight; ``silent`` never answers;
+          ``err``/``raw`` answer the ClientHello in clear instead and close. ``"*"``
+          does not match it.
         - ``times=N`` / ``once=True``: apply N times / once, then become inactive (default:
           always); ``skip=N``: let the first N matching replies through untouched.
         """
@@ -446,6 +596,7 @@ class Pop3Server:
             close_after=close_after,
             reset=reset,
             silent=silent,
+            inject=inject,
             times=1 if once else times,
             skip=skip,
         )
@@ -459,9 +610,31 @@ class Pop3Server:
     def faults(self) -> list[Fault]:
         return list(self._faults)
 
+    # -- TLS ----------------------------------------------------------------------------------
+    @property
+    def commands_in_clear(self) -> list[str]:
+        """The command lines of every session that came outside TLS, in arrival order:
+        where a credential must never be."""
+        with self._lock:
+            return [record.line for record in self.command_records if not record.tls]
+
+    def sent_in_clear(self, secret: bytes | str) -> bool:
+        """True when ``secret`` appears in what any client sent outside TLS: its clear POP3
+        bytes, or anywhere in the raw TCP bytes (a client that sends it before or
+        instead of a handshake)."""
+        if isinstance(secret, str):
+            secret = secret.encode("utf-8")
+        with self._lock:
+            sessions = list(self.sessions)
+        return any(
+            secret in session.clear_received or secret in session.wire_received
+            for session in sessions
+        )
+
     # -- helpers for tests ---------------------------------------------------------------------
     def client_kwargs(self, **overrides: Any) -> dict[str, Any]:
-        """Keyword arguments for ``nxpop3.Client`` pointing at this server."""
+        """Keyword arguments for ``nxpop3.Client`` pointing at this server (with
+        ``tls=True`` / ``starttls=True`` and ``context=client_context`` on a TLS server)."""
         kwargs: dict[str, Any] = {
             "host": self.host,
             "port": self.port,
@@ -469,6 +642,12 @@ class Pop3Server:
             "password": self.password,
             "apop": self.apop,
         }
+        if self.tls is not None:
+            kwargs["tls"] = True
+        if self.starttls is not None:
+            kwargs["starttls"] = True
+        if self.client_context is not None and (self.tls or self.starttls):
+            kwargs["context"] = self.client_context
         kwargs.update(overrides)
         return kwargs
 
@@ -505,11 +684,13 @@ class Pop3Server:
             capa=self.capa,
             login_delay=self.login_delay,
             expire=self.expire,
+            starttls=self.starttls is not None,
         )
 
-    def _record_command(self, line: str) -> None:
+    def _record_command(self, record: CommandRecord) -> None:
         with self._lock:
-            self.commands.append(line)
+            self.commands.append(record.line)
+            self.command_records.append(record)
 
     def _record_error(self, text: str) -> None:
         with self._lock:
@@ -547,8 +728,11 @@ class Pop3Server:
             self._threads = [t for t in self._threads if t.is_alive()]
             busy = len(self._threads) >= self.max_connections
         if busy:
-            try:
-                conn.sendall(self._new_protocol().refusal("SYS/TEMP", "too many connections"))
+            try:  # a POP3S client would take clear text for a broken handshake: say nothing
+                if self.tls is None:
+                    conn.sendall(
+                        self._new_protocol().refusal("SYS/TEMP", "too many connections")
+                    )
             except OSError:
                 pass
             conn.close()

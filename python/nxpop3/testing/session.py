@@ -1,7 +1,8 @@
 """One POP3 session without a socket: command lines in, reply bytes out.
 
 RFC 1939 with the RFC 2449 extensions (``CAPA``, response codes, ``LOGIN-DELAY``,
-``EXPIRE``), the RFC 3206 codes and RFC 6856 ``UTF8``.
+``EXPIRE``), the RFC 3206 codes, RFC 6856 ``UTF8`` and RFC 2595 ``STLS`` (the session
+accepts it; the listener does the TLS handshake and then calls :meth:`Pop3Session.start_tls`).
 
 :class:`Pop3Session` holds the state machine (AUTHORIZATION, TRANSACTION, UPDATE) over
 the server's mailboxes and decides every reply. It never reads or writes a socket and
@@ -90,12 +91,19 @@ _WRONG_STATE = {
 
 
 def default_capabilities(
-    *, apop: bool = False, login_delay: int | None = None, expire: Expire | None = None
+    *,
+    apop: bool = False,
+    login_delay: int | None = None,
+    expire: Expire | None = None,
+    stls: bool = False,
 ) -> list[str]:
     """The ``CAPA`` lines of a server configured so: :data:`DEFAULT_CAPABILITIES`, with
-    ``APOP`` first when APOP is on and ``LOGIN-DELAY n`` / ``EXPIRE n`` before
+    ``APOP`` first when APOP is on, ``STLS`` after ``USER`` when ``stls`` (a server that
+    offers STLS, before TLS has started), and ``LOGIN-DELAY n`` / ``EXPIRE n`` before
     ``IMPLEMENTATION`` when set."""
     caps = list(DEFAULT_CAPABILITIES)
+    if stls:
+        caps.insert(caps.index("USER") + 1, "STLS")
     policies = []
     if login_delay is not None:
         policies.append(f"LOGIN-DELAY {login_delay}")
@@ -158,6 +166,9 @@ class Pop3Session:
         expire: days the server keeps a message after it was retrieved, or ``"NEVER"``
             (RFC 2449 ``EXPIRE``; only advertised).
         clock: the time source of ``login_delay`` (seconds, monotonic).
+        starttls: offer ``STLS`` (RFC 2595): listed in the default ``CAPA`` before login
+            until TLS has started, and accepted once, in AUTHORIZATION.
+        tls: the connection is encrypted already (POP3S): ``STLS`` is refused.
 
     Response codes (``[AUTH]``, ``[IN-USE]``, ``[LOGIN-DELAY]``, ``[SYS/TEMP]``) go in a
     refusal only when the capabilities of the present state allow them: ``[AUTH]`` with
@@ -166,12 +177,15 @@ class Pop3Session:
     Call :meth:`greet` once for the greeting, then :meth:`handle` for each command line.
     After ``QUIT`` the state is UPDATE (:attr:`ended`) and the connection should close
     once the reply is sent; a connection that ends without it calls :meth:`close`.
+    After ``+OK`` to ``STLS``, :attr:`tls_pending` is True: the connection must do the TLS
+    handshake and then call :meth:`start_tls` (or close).
     """
 
     COMMANDS: ClassVar[Mapping[str, Command]] = {
         "CAPA": Command("_capa", IN_EITHER),
         "QUIT": Command("_quit", IN_EITHER),
         "UTF8": Command("_utf8", IN_AUTHORIZATION),
+        "STLS": Command("_stls", IN_AUTHORIZATION),
         "USER": Command("_user", IN_AUTHORIZATION),
         "PASS": Command("_pass", IN_AUTHORIZATION),
         "APOP": Command("_apop", IN_AUTHORIZATION),
@@ -199,6 +213,8 @@ class Pop3Session:
         login_delay: int | None = None,
         expire: Expire | None = None,
         clock: Callable[[], float] = time.monotonic,
+        starttls: bool = False,
+        tls: bool = False,
     ) -> None:
         _check_policies(login_delay, expire)
         self.mailboxes = mailboxes
@@ -212,6 +228,11 @@ class Pop3Session:
         self.login_delay = login_delay
         self.expire = expire
         self.clock = clock
+        self.starttls = starttls
+        self.tls = tls
+        """True while the connection is encrypted (POP3S, or after :meth:`start_tls`)."""
+        self.tls_pending = False
+        """True between ``+OK`` to ``STLS`` and :meth:`start_tls`."""
         self.utf8 = False
         """True once ``UTF8`` was accepted (RFC 6856)."""
         self.state = State.AUTHORIZATION
@@ -244,7 +265,10 @@ class Pop3Session:
         if self.capabilities is not None:
             return list(self.capabilities)
         return default_capabilities(
-            apop=self.apop, login_delay=self.login_delay, expire=self.expire
+            apop=self.apop,
+            login_delay=self.login_delay,
+            expire=self.expire,
+            stls=self.starttls and not self.tls and state is State.AUTHORIZATION,
         )
 
     def advertises(self, name: str, state: State | None = None) -> bool:
@@ -276,6 +300,8 @@ class Pop3Session:
         """The reply to ``keyword`` (upper case) with its argument text."""
         if self.ended:
             raise RuntimeError("the session has ended (QUIT was answered)")
+        if self.tls_pending:
+            raise RuntimeError("STLS was accepted: start_tls() (after the handshake) comes first")
         command = self.COMMANDS.get(keyword)
         if command is None:
             return _err(f"unknown command {keyword[:40]}")
@@ -283,6 +309,16 @@ class Pop3Session:
             return _err(_WRONG_STATE[self.state])
         handler: Callable[[str], bytes] = getattr(self, command.method)
         return handler(args)
+
+    def start_tls(self) -> None:
+        """The TLS handshake after ``+OK`` to ``STLS`` succeeded: the session is encrypted
+        from now on. A ``USER`` sent before it is forgotten (RFC 2595: the client starts
+        over); the state stays AUTHORIZATION."""
+        if not self.tls_pending:
+            raise RuntimeError("start_tls() without an accepted STLS")
+        self.tls_pending = False
+        self.tls = True
+        self._pending_user = None
 
     def close(self) -> None:
         """The connection ended without ``QUIT``: unlock the maildrop, delete nothing."""
@@ -347,6 +383,16 @@ class Pop3Session:
             return _err("UTF8 takes no argument")
         self.utf8 = True
         return _ok("UTF8 enabled")
+
+    def _stls(self, args: str) -> bytes:
+        if not self.starttls and not self.tls:
+            return _err("unknown command STLS")
+        if self.tls:
+            return _err("command not permitted when TLS active")
+        if args:
+            return _err("STLS takes no argument")
+        self.tls_pending = True
+        return _ok("Begin TLS negotiation")
 
     def _quit(self, args: str) -> bytes:
         self.state = State.UPDATE

@@ -12,7 +12,11 @@ from pathlib import Path
 
 from nxpop3.testing.dovecot.errors import DovecotError
 
-__all__ = ["Layout", "MailAccount", "quote", "render_config"]
+__all__ = ["DH_PARAMETERS", "Layout", "MailAccount", "quote", "render_config"]
+
+DH_PARAMETERS = Path("/usr/share/dovecot/dh.pem")
+"""The Diffie-Hellman parameters Debian's dovecot-core ships (for DHE cipher suites with
+an RSA key); left out of the configuration when absent."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,20 @@ class Layout:
     def maildir(self, user: str) -> Path:
         return self.mail / user / "Maildir"
 
+    @property
+    def tls_dir(self) -> Path:
+        """The server's certificate and key (``server.pem``, ``server.key``), written from
+        the test CA when TLS is on."""
+        return self.root / "tls"
+
+    @property
+    def ssl_cert(self) -> Path:
+        return self.tls_dir / "server.pem"
+
+    @property
+    def ssl_key(self) -> Path:
+        return self.tls_dir / "server.key"
+
     def check(self) -> None:
         """Refuse a root Dovecot cannot use: white space, or UNIX socket paths too long."""
         if any(ch.isspace() for ch in os.fspath(self.root)):
@@ -88,11 +106,40 @@ def quote(value: str | os.PathLike[str]) -> str:
     return f'"{text}"'
 
 
+def _tls_settings(layout: Layout, tls_port: int | None) -> tuple[str, str]:
+    """The global TLS settings and the POP3S listener (both empty without TLS)."""
+    if tls_port is None:
+        return "ssl = no\n", ""
+    settings = (
+        "ssl = yes\n"
+        f"ssl_cert = <{layout.ssl_cert}\n"
+        f"ssl_key = <{layout.ssl_key}\n"
+        "ssl_min_protocol = TLSv1.2\n"
+    )
+    if DH_PARAMETERS.is_file():
+        settings += f"ssl_dh = <{DH_PARAMETERS}\n"
+    listener = f"""\
+  inet_listener pop3s {{
+    port = {tls_port}
+    ssl = yes
+  }}
+"""
+    return settings, listener
+
+
 def render_config(
-    layout: Layout, hosts: Sequence[str], port: int, account: MailAccount, max_connections: int
+    layout: Layout,
+    hosts: Sequence[str],
+    port: int,
+    account: MailAccount,
+    max_connections: int,
+    tls_port: int | None = None,
 ) -> str:
-    """The text of ``dovecot.conf``: POP3 only, plaintext and APOP logins, Maildirs."""
+    """The text of ``dovecot.conf``: POP3 only, plaintext and APOP logins, Maildirs; with
+    ``tls_port``, TLS on (``STLS`` on ``port``, POP3S on ``tls_port``) with the certificate
+    in ``layout.tls_dir``, plaintext logins still allowed on the plain port."""
     root = layout.root
+    tls, pop3s = _tls_settings(layout, tls_port)
     return f"""\
 # Written by nxpop3.testing.dovecot: a private POP3 server for tests.
 base_dir = {quote(layout.base_dir)}
@@ -102,8 +149,7 @@ log_path = {quote(layout.log)}
 info_log_path = {quote(layout.log)}
 protocols = pop3
 listen = {", ".join(hosts)}
-ssl = no
-disable_plaintext_auth = no
+{tls}disable_plaintext_auth = no
 auth_mechanisms = plain apop
 auth_failure_delay = 0
 default_login_user = {account.user}
@@ -137,5 +183,5 @@ service pop3-login {{
   inet_listener pop3 {{
     port = {port}
   }}
-}}
+{pop3s}}}
 """

@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -67,14 +68,15 @@ def has_ipv6_loopback() -> bool:
     return True
 
 
-def free_port(hosts: Sequence[str]) -> int:
-    """Return a TCP port that is free on every host right now (the kernel's choice)."""
+def free_port(hosts: Sequence[str], avoid: Sequence[int] = ()) -> int:
+    """Return a TCP port that is free on every host right now (the kernel's choice),
+    other than those in ``avoid`` (picked already, not bound yet)."""
     for _ in range(50):
         family = socket.AF_INET6 if ":" in hosts[0] else socket.AF_INET
         with socket.socket(family, socket.SOCK_STREAM) as first:
             first.bind((hosts[0], 0))
             port = int(first.getsockname()[1])
-            if all(_port_free(host, port) for host in hosts[1:]):
+            if port not in avoid and all(_port_free(host, port) for host in hosts[1:]):
                 return port
     raise DovecotError(f"no TCP port free on all of {list(hosts)}")
 
@@ -185,18 +187,28 @@ def terminate(pid: int, config: Path, bound: float) -> None:
 
 
 def wait_greeting(host: str, port: int, deadline: float, start_timeout: float,
-                  log: Callable[[], str]) -> bytes:
-    """Connect until the server answers a greeting line starting ``+OK``; return it."""
+                  log: Callable[[], str], context: ssl.SSLContext | None = None) -> bytes:
+    """Connect until the server answers a greeting line starting ``+OK``; return it.
+    With ``context``, through TLS from the first byte (POP3S), verifying ``host``."""
     last_error: BaseException | None = None
     while time.monotonic() < deadline:
         remaining = max(0.05, deadline - time.monotonic())
         try:
-            with socket.create_connection((host, port), timeout=remaining) as sock:
+            plain = socket.create_connection((host, port), timeout=remaining)
+            try:
+                sock = plain if context is None else context.wrap_socket(
+                    plain, server_hostname=host)
+            except BaseException:
+                plain.close()
+                raise
+            with sock:
                 line = _read_line(sock, deadline)
                 if line.startswith(b"+OK"):
                     sock.sendall(b"QUIT\r\n")
                     return line
                 raise DovecotError(f"unexpected greeting {line!r}:\n" + log())
+        except ssl.SSLError as exc:
+            raise DovecotError(f"TLS with {host} port {port} failed: {exc}:\n" + log()) from exc
         except OSError as exc:
             if exc.errno not in (errno.ECONNREFUSED, errno.ECONNRESET, None):
                 raise

@@ -9,6 +9,7 @@ import grp
 import os
 import pwd
 import shutil
+import ssl
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -24,6 +25,8 @@ from nxpop3.testing.dovecot.errors import DovecotError
 
 if TYPE_CHECKING:
     from typing import Self
+
+    from nxpop3.testing.certificates import CertificateAuthority
 
 __all__ = ["DovecotMailbox", "DovecotServer", "default_parent"]
 
@@ -56,6 +59,10 @@ class DovecotServer:
             when running as root. Ignored otherwise: everything then runs as the caller.
         max_connections: ``mail_max_userip_connections``, for tests with many clients.
         keep: keep ``root`` after stopping (for post-mortem reading of the log).
+        certificates: a :class:`~nxpop3.testing.certificates.CertificateAuthority`: turns
+            TLS on, with a server certificate from it (for ``localhost``, ``127.0.0.1``
+            and ``::1``) written into the instance folder: ``STLS`` on :attr:`port`,
+            POP3S on :attr:`tls_port`. None: no TLS (``ssl = no``).
     """
 
     def __init__(
@@ -69,6 +76,7 @@ class DovecotServer:
         mail_group: str = "nogroup",
         max_connections: int = 1000,
         keep: bool = False,
+        certificates: CertificateAuthority | None = None,
     ) -> None:
         self._root_arg = Path(root) if root is not None else None
         self._hosts = list(hosts) if hosts is not None else self.default_hosts()
@@ -78,6 +86,8 @@ class DovecotServer:
         self.start_timeout = float(start_timeout)
         self.max_connections = int(max_connections)
         self.keep = keep
+        self.certificates = certificates
+        """The test CA whose certificate the server presents (None: no TLS)."""
         if os.geteuid() == 0:
             self._account = MailAccount(mail_user, mail_group, pwd.getpwnam(mail_user).pw_uid,
                                         grp.getgrnam(mail_group).gr_gid)
@@ -88,6 +98,7 @@ class DovecotServer:
         self._layout: Layout | None = None
         self._made_root = False
         self._port = 0
+        self._tls_port = 0
         self._pid = 0
         self._greeting = b""
         self._users: dict[str, str] = {}
@@ -146,6 +157,31 @@ class DovecotServer:
     @property
     def address(self) -> tuple[str, int]:
         return (self.host, self.port)
+
+    @property
+    def tls(self) -> bool:
+        """True when TLS is on (``certificates`` given): ``STLS`` and POP3S."""
+        return self.certificates is not None
+
+    @property
+    def tls_port(self) -> int:
+        """The POP3S port (TLS from the first byte), the same on every host."""
+        if self.certificates is None:
+            raise DovecotError("TLS is off: give DovecotServer(certificates=...)")
+        if not self._tls_port:
+            raise DovecotError("the server has not been started")
+        return self._tls_port
+
+    @property
+    def tls_address(self) -> tuple[str, int]:
+        return (self.host, self.tls_port)
+
+    def client_context(self) -> ssl.SSLContext:
+        """A new client ``ssl.SSLContext`` that trusts the server's certificate
+        (verification on)."""
+        if self.certificates is None:
+            raise DovecotError("TLS is off: give DovecotServer(certificates=...)")
+        return self.certificates.client_context()
 
     @property
     def pid(self) -> int:
@@ -208,8 +244,13 @@ class DovecotServer:
         try:
             for attempt in range(20):
                 self._port = _process.free_port(self._hosts)
+                tls_port = None
+                if self.certificates is not None:
+                    tls_port = _process.free_port(self._hosts, avoid=(self._port,))
+                self._tls_port = tls_port or 0
                 layout.config.write_text(render_config(
-                    layout, self._hosts, self._port, self._account, self.max_connections))
+                    layout, self._hosts, self._port, self._account, self.max_connections,
+                    tls_port))
                 if _process.launch(binary, layout.config, layout.startup_output,
                                    max(0.1, deadline - time.monotonic()),
                                    self.start_timeout, self.log_text):
@@ -223,6 +264,9 @@ class DovecotServer:
             for host in self._hosts:
                 self._greeting = _process.wait_greeting(host, self._port, deadline,
                                                         self.start_timeout, self.log_text)
+                if self.certificates is not None:
+                    _process.wait_greeting(host, self._tls_port, deadline, self.start_timeout,
+                                           self.log_text, self.certificates.client_context())
         except BaseException:
             self.stop()
             raise
@@ -240,6 +284,7 @@ class DovecotServer:
             _process.terminate(pid, self._layout.config, max(self.start_timeout, 5.0))
         self._pid = 0
         self._port = 0
+        self._tls_port = 0
         if self._layout is not None and self._made_root and not self.keep:
             shutil.rmtree(self._layout.root, ignore_errors=True)
         if self._made_root and not self.keep:
@@ -354,6 +399,9 @@ class DovecotServer:
         os.chmod(root, 0o755)
         layout.mail.mkdir(exist_ok=True)
         os.chown(layout.mail, self._account.uid, self._account.gid)
+        if self.certificates is not None:  # read by the master, which runs as us
+            layout.tls_dir.mkdir(mode=0o700, exist_ok=True)
+            self.certificates.write_server_files(layout.tls_dir)
         for name in self._users:
             self._make_maildir(name)
             self._write_passwd(name)
@@ -389,6 +437,15 @@ class DovecotMailbox:
     @property
     def port(self) -> int:
         return self.server.port
+
+    @property
+    def tls_port(self) -> int:
+        """The POP3S port (see :attr:`DovecotServer.tls_port`)."""
+        return self.server.tls_port
+
+    def client_context(self) -> ssl.SSLContext:
+        """A new client context trusting the server's certificate."""
+        return self.server.client_context()
 
     def add_message(self, data: bytes | Iterable[bytes]) -> Path:
         return self.server.add_message(self.user, data)
