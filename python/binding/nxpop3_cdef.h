@@ -137,6 +137,29 @@ typedef struct NX_POP3_REPLY_STRUCT
     ...;
 } NX_POP3_REPLY;
 
+typedef struct NX_TRANSPORT_CALLBACK_STRUCT
+{
+    INT  (*on_connect)(void *user, const NXD_ADDRESS *server, UINT port, ULONG wait_ticks);
+    LONG (*on_send)(void *user, const UCHAR *data, ULONG length, ULONG wait_ticks);
+    LONG (*on_receive)(void *user, UCHAR *buffer, ULONG size, ULONG wait_ticks);
+    void (*on_close)(void *user);
+    INT  (*on_tls_start)(void *user, ULONG wait_ticks);
+    ULONG (*on_tls_verify_result)(void *user);
+    void *user;
+    ...;
+} NX_TRANSPORT_CALLBACK;
+
+/* The socket transport's callbacks, written in Python (nxpop3/tls.py). */
+extern "Python" INT nxpop3_socket_connect(void *user, const NXD_ADDRESS *server, UINT port,
+                                          ULONG wait_ticks);
+extern "Python" LONG nxpop3_socket_send(void *user, const UCHAR *data, ULONG length,
+                                        ULONG wait_ticks);
+extern "Python" LONG nxpop3_socket_receive(void *user, UCHAR *buffer, ULONG size,
+                                           ULONG wait_ticks);
+extern "Python" void nxpop3_socket_close(void *user);
+extern "Python" INT nxpop3_socket_tls_start(void *user, ULONG wait_ticks);
+extern "Python" ULONG nxpop3_socket_tls_verify_result(void *user);
+
 /* The listings' callbacks, written in Python (nxpop3/client.py). */
 extern "Python" void nxpop3_capa_line(void *context, const CHAR *name, const CHAR *arguments);
 extern "Python" void nxpop3_list_entry(void *context, UINT mail_item, ULONG64 size);

@@ -23,6 +23,7 @@ _LAZY = {
     "ConnectionClosed": ("nxpop3.errors", "ConnectionClosed"),
     "BadArgument": ("nxpop3.errors", "BadArgument"),
     "InvalidState": ("nxpop3.errors", "InvalidState"),
+    "TLSError": ("nxpop3.errors", "TLSError"),
     "status_name": ("nxpop3.errors", "status_name"),
 }
 

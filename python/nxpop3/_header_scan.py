@@ -26,6 +26,7 @@ HEADERS = (
     "nx_pop3_body.h",
     "nx_transport_posix.h",
     "nx_transport_scripted.h",
+    "nx_transport_callback.h",
 )
 
 # An object-like macro: "#define NX_NAME value" (a function-like macro has "(" after the name).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import ssl
 import threading
 import warnings
 from collections.abc import Iterable, Iterator
@@ -12,12 +13,13 @@ from typing import Any
 
 from . import codes
 from ._binding import ffi, lib
-from .address import ResolveError, resolve
-from .errors import _PROTOCOL, BadArgument, InvalidState, Pop3Error, error_for
+from .address import ResolveError, resolve, strip_brackets
+from .errors import _PROTOCOL, BadArgument, InvalidState, Pop3Error, TLSError, error_for
 from .pool import PacketPool
+from .tls import SocketTransport
 from .transport import PosixTransport, ScriptedTransport
 
-Transport = PosixTransport | ScriptedTransport
+Transport = PosixTransport | ScriptedTransport | SocketTransport
 
 # Statuses that come from an exchange with the server (a command was sent).
 _EXCHANGE_STATUSES = frozenset({
@@ -88,9 +90,15 @@ class Client:
     deletions were made, raises ``InvalidState`` saying they were not applied.
     """
 
-    def __init__(self, host: str, port: int = 110, user: str = "", password: str = "", *,
-                 apop: bool = False, timeout: float = 10.0, pool: PacketPool | None = None,
+    def __init__(self, host: str, port: int | None = None, user: str = "", password: str = "",
+                 *, tls: bool = False, starttls: bool = False,
+                 context: ssl.SSLContext | None = None, apop: bool = False,
+                 timeout: float = 10.0, pool: PacketPool | None = None,
                  transport: Transport | None = None) -> None:
+        if tls and starttls:
+            raise BadArgument(codes.NX_OPTION_ERROR, message="tls and starttls exclude each other")
+        if port is None:
+            port = 995 if tls else 110
         if not isinstance(port, int) or not 1 <= port <= 0xFFFF:
             raise BadArgument(codes.NX_POP3_PARAM_ERROR, message="port must be 1..65535")
         if not isinstance(timeout, (int, float)) or not 0 < timeout <= 86400:
@@ -102,6 +110,11 @@ class Client:
 
         self._lock = threading.Lock()
         self.pool = pool if pool is not None else PacketPool(payload_size=16384, count=8)
+        if transport is None and (tls or starttls or context is not None):
+            # TLS through Python's ssl module; verification on unless the context
+            # says otherwise.
+            transport = SocketTransport(context or ssl.create_default_context(),
+                                        strip_brackets(host), implicit=tls)
         self.transport: Transport = transport if transport is not None else PosixTransport()
         self._ip = ffi.new("NX_IP *")
         self._client = ffi.new("NX_POP3_CLIENT *")
@@ -131,16 +144,21 @@ class Client:
         status = lib.nxd_pop3_client_connect(self._client, self._ip, self.pool.pool, address,
                                              port, ticks, ticks, self._stamp)
         if status != lib.NX_SUCCESS:
-            error = self._error(status)
+            cause = getattr(self.transport, "tls_error", None)
+            error = (TLSError(codes.NX_POP3_TLS_FAILED, message=f"POP3S: {cause}")
+                     if tls and cause is not None else self._error(status))
             lib.nx_ip_delete(self._ip)
-            raise error
+            raise error from cause
         self._created = True
-        if name:
-            try:
+        try:
+            if starttls:
+                with self._lock:
+                    self._stls()
+            if name:
                 self._login(name, secret, apop)
-            except Pop3Error:
-                self._close_locked()  # as NetX's create: a failed login leaves nothing
-                raise
+        except Pop3Error:
+            self._close_locked()  # as NetX's create: a failed login leaves nothing
+            raise
 
     # Errors.
     def _error(self, status: int, message: str | None = None) -> Pop3Error:
@@ -216,6 +234,56 @@ class Client:
         if not self._created:
             return "CLOSED"
         return codes.STATE_NAMES[int(self._client.nx_pop3_client_state)]
+
+    @property
+    def tls(self) -> bool:
+        """True when the session is encrypted (POP3S, or after STLS)."""
+        return bool(getattr(self.transport, "tls", False)) and self._created
+
+    def peer_certificate(self, binary_form: bool = False) -> Any:
+        """The server's certificate as ``ssl.SSLSocket.getpeercert`` gives it (a
+        dict, or DER bytes with ``binary_form``); None without TLS."""
+        peer = getattr(self.transport, "peer_certificate", None)
+        return peer(binary_form) if peer is not None else None
+
+    def stls(self, context: ssl.SSLContext | None = None) -> None:
+        """STLS (RFC 2595) by hand, in the AUTHORIZATION state: CAPA, STLS, TLS
+        (verified as ``context`` says; the client's context by default), CAPA
+        again. ``TLSError`` when TLS cannot be had (no STLS in CAPA, -ERR, a
+        failed handshake or verification, plain text injected after the +OK); the
+        connection is then closed unless nothing was sent. Needs a client made
+        with ``tls``, ``starttls`` or ``context`` (its transport does TLS)."""
+        with self._lock:
+            if context is not None and isinstance(self.transport, SocketTransport):
+                self.transport.context = context
+            self._stls()
+
+    def _stls(self) -> None:
+        """CAPA, STLS, TLS, CAPA (the lock held)."""
+        self._session()
+        if int(self._client.nx_pop3_client_state) != codes.NX_POP3_STATE_AUTHORIZATION:
+            raise InvalidState(codes.NX_POP3_CLIENT_INVALID_STATE,
+                               message="STLS is for the AUTHORIZATION state, before login")
+        if not isinstance(self.transport, SocketTransport):
+            raise TLSError(codes.NX_NOT_SUPPORTED,
+                           message="this client's transport has no TLS: make it with "
+                                   "starttls=True or context=")
+        self._check(lib.nx_pop3_client_capabilities_get(self._client, ffi.NULL, ffi.NULL))
+        if not self.capabilities & codes.NX_POP3_CAPABILITY_STLS:
+            raise TLSError(codes.NX_NOT_SUPPORTED,
+                           message="the server does not offer STLS (not in CAPA); nothing sent")
+        status = lib.nx_pop3_client_stls(self._client)
+        if status != lib.NX_SUCCESS:
+            cause = self.transport.tls_error
+            error = self._error(status, f"STLS: {cause}" if cause is not None else None)
+            if not isinstance(error, TLSError):
+                error = TLSError(status, reply=error.reply, command="STLS",
+                                 message=str(cause) if cause is not None else None)
+            if int(self._client.nx_pop3_client_state) == codes.NX_POP3_STATE_CLOSED:
+                self._failure = error
+            raise error from cause
+        # RFC 2595: the capabilities before TLS are forgotten; ask again.
+        self._check(lib.nx_pop3_client_capabilities_get(self._client, ffi.NULL, ffi.NULL))
 
     @property
     def capabilities(self) -> int:
@@ -530,7 +598,8 @@ class Client:
             except Pop3Error:
                 pass  # the session has ended; said below if deletions are lost
         if exc is None and self._created and self._failure is None and \
-                int(self._client.nx_pop3_client_state) == lib.NX_POP3_STATE_TRANSACTION:
+                int(self._client.nx_pop3_client_state) in (lib.NX_POP3_STATE_TRANSACTION,
+                                                           lib.NX_POP3_STATE_AUTHORIZATION):
             self.quit()
             return
         with self._lock:

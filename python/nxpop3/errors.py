@@ -83,6 +83,15 @@ class InvalidState(Pop3Error):
     after an error that ended the connection (NX_NOT_CONNECTED). Nothing was sent."""
 
 
+class TLSError(Pop3Error):
+    """TLS was asked for and cannot be had: the server does not offer STLS
+    (NX_NOT_SUPPORTED), refuses it (-ERR), the handshake fails or the
+    certificate or host name is not verified (NX_POP3_TLS_FAILED), or plain
+    text follows the +OK to STLS (NX_POP3_UNEXPECTED_DATA). No credential has
+    been sent, and there is no fallback to plain text. ``__cause__`` is the
+    ``ssl`` module's error when there is one."""
+
+
 # NetX's status families, by name (the values come from the C headers).
 _PROTOCOL = codes.PROTOCOL_VIOLATIONS
 _CLOSED = frozenset({codes.NX_NOT_CONNECTED, codes.NX_IN_PROGRESS})
@@ -109,7 +118,9 @@ def error_for(status: int, reply: str | None = None, command: str | None = None,
               message: str | None = None) -> Pop3Error:
     """The exception of the right family for a NetX status."""
     cls: type[Pop3Error]
-    if status == codes.NX_POP3_SERVER_ERROR_STATUS:
+    if status == codes.NX_POP3_TLS_FAILED or command == "STLS":
+        cls = TLSError  # refused, cut, unverified or injected: TLS cannot be had
+    elif status == codes.NX_POP3_SERVER_ERROR_STATUS:
         # A refused login is bad credentials unless the server says otherwise
         # (RFC 3206: [IN-USE], [LOGIN-DELAY], [SYS/TEMP], [SYS/PERM] are not).
         code = response_code(reply)
