@@ -329,3 +329,74 @@ def test_the_byte_bytes_available_took_comes_first_in_the_next_receive() -> None
         assert lib.nx_packet_release(packet[0]) == 0
     assert received == b"+OK hi\r\n"
     stack.close()
+
+
+class SendFails(ScriptedTransport):
+    """A transport whose send reports an error (the connection broke)."""
+
+    def _on_send(self, data: bytes) -> int:
+        return int(lib.NX_TRANSPORT_ERROR)
+
+
+class SendStalls(ScriptedTransport):
+    """A transport whose send answers "nothing taken" though time remains (a broken
+    contract the shim gives up on after a bounded number of answers)."""
+
+    def _on_send(self, data: bytes) -> int:
+        return 0
+
+
+def chained_packet(stack: Stack, size: int):
+    packet = ffi.new("NX_PACKET **")
+    assert lib.nx_packet_allocate(stack.pool.pool, packet, 0, 0) == 0
+    data = b"x" * size
+    assert lib.nx_packet_data_append(packet[0], data, size, stack.pool.pool, 0) == 0
+    return packet[0]
+
+
+@pytest.mark.parametrize("transport, status", [(SendFails, "NX_NOT_CONNECTED"),
+                                               (SendStalls, "NX_WINDOW_OVERFLOW")])
+def test_a_send_the_transport_refuses_keeps_the_packet_with_the_caller(transport,
+                                                                       status: str) -> None:
+    stack = Stack(transport(b""))
+    stack.connect()
+    packet = chained_packet(stack, 300)  # two buffers: the send stops in the first
+    assert packet.nx_packet_next != NULL
+    assert lib.nx_tcp_socket_send(stack.socket, packet, 100) == getattr(lib, status)
+    assert lib.nx_packet_release(packet) == 0
+    expected = lib.NX_TCP_CLOSE_WAIT if transport is SendFails else lib.NX_TCP_ESTABLISHED
+    assert stack.socket.nx_tcp_socket_state == expected
+    stack.close()
+
+
+def test_a_send_may_wait_forever() -> None:
+    transport = ScriptedTransport(b"")
+    stack = Stack(transport)
+    stack.connect()
+    packet = chained_packet(stack, 10)
+    assert lib.nx_tcp_socket_send(stack.socket, packet, lib.NX_WAIT_FOREVER) == 0
+    assert bytes(transport.sent) == b"x" * 10
+    stack.close()
+
+
+def test_tls_start_and_verify_refuse_what_cannot_have_tls() -> None:
+    result = ffi.new("ULONG *")
+    for socket in (NULL, ffi.new("NX_TCP_SOCKET *")):
+        assert lib.nx_tcp_socket_tls_start(socket, 10) == lib.NX_PTR_ERROR
+        assert lib.nx_tcp_socket_tls_verify_result(socket, result) == lib.NX_PTR_ERROR
+    plain = Stack(ScriptedTransport(b"+OK\r\n"))  # no TLS in the transport
+    plain.connect()
+    assert lib.nx_tcp_socket_tls_start(plain.socket, 10) == lib.NX_NOT_SUPPORTED
+    plain.close()
+    tls = Stack(ScriptedTransport(b"+OK\r\n", tls=int(lib.NX_TRANSPORT_OK)))
+    assert lib.nx_tcp_socket_tls_verify_result(tls.socket, NULL) == lib.NX_PTR_ERROR
+    assert lib.nx_tcp_socket_tls_start(tls.socket, 10) == lib.NX_NOT_CONNECTED
+    assert lib.nx_tcp_socket_tls_verify_result(tls.socket, result) == 0
+    assert result[0] == lib.NX_TRANSPORT_TLS_OFF  # no connection, no TLS
+    tls.connect()
+    count = ffi.new("ULONG *")
+    assert lib.nx_tcp_socket_bytes_available(tls.socket, count) == 0 and count[0] == 1
+    # A plaintext byte already waiting must not pass into TLS.
+    assert lib.nx_tcp_socket_tls_start(tls.socket, 10) == lib.NX_NOT_SUCCESSFUL
+    assert tls.transport.tls_starts == 0
+    tls.close()

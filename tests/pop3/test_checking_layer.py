@@ -45,6 +45,8 @@ SERVICES = {
     "nx_pop3_client_utf8": ([C], []),
     "nx_pop3_client_pipeline_start": ([C, "NX_POP3_PIPELINE *", "UINT[1]", 1], [1, 2]),
     "nx_pop3_client_pipeline_next": ([C, "UINT *", "ULONG64 *"], [1, 2]),
+    "nx_pop3_client_stls": ([C], []),
+    "nx_pop3_client_tls_verify_result_get": ([C, "ULONG *"], [1]),
     "nx_pop3_client_delete": ([C], []),
 }
 
@@ -132,6 +134,8 @@ def test_small_arguments_the_checks_refuse(session) -> None:
         reader, done = ffi.new("NX_POP3_READER *"), ffi.new("UINT *")
         assert lib.nx_pop3_client_message_read(s.client, reader, NULL, 1, ffi.new("ULONG *"),
                                                done) == lib.NX_PTR_ERROR
+        assert lib.nx_pop3_client_message_read(s.client, reader, NULL, 0, ffi.new("ULONG *"),
+                                               done) != lib.NX_PTR_ERROR
     if present("nx_pop3_client_pipeline_start"):  # no list is fine only for 0 items
         pipeline = ffi.new("NX_POP3_PIPELINE *")
         assert lib.nx_pop3_client_pipeline_start(s.client, pipeline, NULL, 1) == \
