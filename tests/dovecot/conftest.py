@@ -5,6 +5,9 @@
     ``nxpop3.PacketPool`` objects that must be full again when the test ends.
 ``connect``
     Opens an ``nxpop3.Client`` to the test user with the test's pool; closed at teardown.
+``dovecot_tls``
+    The ``dovecot`` mailbox, with TLS on (``STLS`` on ``port``, POP3S on ``tls_port``,
+    ``client_context()``); skips without trustme (fails under ``CI=true``).
 """
 from __future__ import annotations
 
@@ -81,3 +84,11 @@ def connect(
     yield open_client
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def dovecot_tls(dovecot: DovecotMailbox, tls_ca: Any) -> DovecotMailbox:
+    """The test user of a Dovecot with TLS on, its certificate from ``tls_ca``."""
+    if dovecot.server.certificates is not tls_ca:
+        pytest.fail("the dovecot fixture runs without the test CA", pytrace=False)
+    return dovecot

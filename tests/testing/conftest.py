@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import ssl
 import sys
 import time
 from importlib import metadata
@@ -103,6 +104,14 @@ class RawClient:
         assert self.command(f"USER {user}").startswith(b"+OK")
         reply = self.command(f"PASS {password}")
         assert reply.startswith(b"+OK"), reply
+
+    def start_tls(self, context: ssl.SSLContext, server_hostname: str = "localhost") -> None:
+        """The client's TLS handshake on this connection (POP3S at once, or after STLS).
+        A TCP end without close_notify then raises ``ssl.SSLEOFError``."""
+        assert not self.buffer, f"plain text left before the handshake: {self.buffer!r}"
+        self.sock = context.wrap_socket(
+            self.sock, server_hostname=server_hostname, suppress_ragged_eofs=False
+        )
 
     def close(self) -> None:
         self.sock.close()

@@ -210,3 +210,76 @@ def test_plugin_module_does_not_need_the_c_extension():
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+
+
+def test_tls_fixtures(pytester, run_inline):
+    pytest.importorskip("trustme")
+    pytester.makepyfile(
+        """
+        import poplib
+        import ssl
+
+        import pytest
+
+        from nxpop3.testing import CertificateAuthority
+
+        def test_pop3s(pop3_tls_server, tls_client_context, tls_ca):
+            assert isinstance(tls_ca, CertificateAuthority)
+            assert pop3_tls_server.tls is not None and pop3_tls_server.starttls is None
+            assert pop3_tls_server.client_kwargs()["context"] is tls_client_context
+            client = poplib.POP3_SSL("localhost", pop3_tls_server.port,
+                                     context=tls_client_context, timeout=5)
+            client.user("alice")
+            client.pass_("secret")
+            client.quit()
+            assert pop3_tls_server.commands_in_clear == []
+
+        @pytest.mark.pop3_server([b"Subject: a\\r\\n\\r\\nA\\r\\n"], user="bob", password="pw")
+        def test_starttls_with_marker(pop3_starttls_server, tls_client_context):
+            assert pop3_starttls_server.user == "bob"
+            client = poplib.POP3("localhost", pop3_starttls_server.port, timeout=5)
+            client.stls(tls_client_context)
+            client.user("bob")
+            client.pass_("pw")
+            assert client.stat()[0] == 1
+            client.quit()
+            assert pop3_starttls_server.sessions[0].tls
+
+        def test_wrong_host_and_untrusted(pop3_server_factory, tls_wrong_host_context,
+                                          tls_untrusted_context, tls_client_context):
+            for context in (tls_wrong_host_context, tls_untrusted_context):
+                server = pop3_server_factory(tls=context)
+                with pytest.raises(ssl.SSLCertVerificationError):
+                    poplib.POP3_SSL("localhost", server.port, context=tls_client_context,
+                                    timeout=5)
+
+        def test_ca_file(tls_ca_file, tls_ca, pop3_tls_server):
+            assert tls_ca_file.read_bytes() == tls_ca.cert_pem
+            context = ssl.create_default_context(cafile=str(tls_ca_file))
+            poplib.POP3_SSL("localhost", pop3_tls_server.port, context=context,
+                            timeout=5).quit()
+
+        def test_same_ca_per_session(tls_ca, tls_server_context, request):
+            assert request.getfixturevalue("tls_ca") is tls_ca
+        """
+    )
+    run_inline("--strict-markers").assert_outcomes(passed=5)
+
+
+def test_tls_fixtures_skip_without_trustme(pytester, run_inline, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    pytester.makeconftest(
+        """
+        import sys
+        sys.modules["trustme"] = None  # import trustme now raises ImportError
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_needs_tls(pop3_tls_server):
+            raise AssertionError("not reached")
+        """
+    )
+    result = run_inline("-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*trustme*"])
