@@ -97,6 +97,8 @@ class Client:
                  transport: Transport | None = None) -> None:
         if tls and starttls:
             raise BadArgument(codes.NX_OPTION_ERROR, message="tls and starttls exclude each other")
+        if context is not None and not isinstance(context, ssl.SSLContext):
+            raise BadArgument(codes.NX_OPTION_ERROR, message="context must be an ssl.SSLContext")
         if port is None:
             port = 995 if tls else 110
         if not isinstance(port, int) or not 1 <= port <= 0xFFFF:
@@ -253,6 +255,8 @@ class Client:
         failed handshake or verification, plain text injected after the +OK); the
         connection is then closed unless nothing was sent. Needs a client made
         with ``tls``, ``starttls`` or ``context`` (its transport does TLS)."""
+        if context is not None and not isinstance(context, ssl.SSLContext):
+            raise BadArgument(codes.NX_OPTION_ERROR, message="context must be an ssl.SSLContext")
         with self._lock:
             if context is not None and isinstance(self.transport, SocketTransport):
                 self.transport.context = context

@@ -162,6 +162,8 @@ def test_an_insecure_context_is_the_callers_choice(ca) -> None:
             assert client.tls and client.stat()[0] == 2
 
 
-def test_tls_and_starttls_exclude_each_other() -> None:
+def test_tls_arguments_are_checked_before_connecting() -> None:
     with pytest.raises(ValueError):
         Client("127.0.0.1", 110, tls=True, starttls=True)
+    with pytest.raises(ValueError):
+        Client("127.0.0.1", 110, tls=True, context=ssl.create_default_context)  # not called
