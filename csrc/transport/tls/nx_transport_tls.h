@@ -85,7 +85,7 @@ typedef struct NX_TRANSPORT_TLS_CONNECTION_STRUCT
     UINT state;                   /* plain, handshake failed, TLS (nx_transport_tls.c) */
     ULONG start;                  /* the running call's deadline: its start in ticks */
     ULONG wait;                   /* and its length (NX_WAIT_FOREVER: none) */
-    INT inner_failure;            /* NX_TRANSPORT_CLOSED / _ERROR once the wrapped one failed */
+    INT failure;                  /* NX_TRANSPORT_CLOSED / _ERROR once the connection failed */
     UINT idle;                    /* the wrapped transport answered "nothing" in this pass */
     mbedtls_ssl_context ssl;
 } NX_TRANSPORT_TLS_CONNECTION;
