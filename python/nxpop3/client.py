@@ -92,7 +92,8 @@ class Client:
 
     def __init__(self, host: str, port: int | None = None, user: str = "", password: str = "",
                  *, tls: bool = False, starttls: bool = False,
-                 context: ssl.SSLContext | None = None, apop: bool = False,
+                 context: ssl.SSLContext | None = None, server_hostname: str | None = None,
+                 apop: bool = False,
                  timeout: float = 10.0, pool: PacketPool | None = None,
                  transport: Transport | None = None) -> None:
         if tls and starttls:
@@ -115,8 +116,10 @@ class Client:
         if transport is None and (tls or starttls or context is not None):
             # TLS through Python's ssl module; verification on unless the context
             # says otherwise.
+            # server_hostname: the name the certificate must carry when host is
+            # an address the caller resolved (default: host itself).
             transport = SocketTransport(context or ssl.create_default_context(),
-                                        strip_brackets(host), implicit=tls)
+                                        server_hostname or strip_brackets(host), implicit=tls)
         self.transport: Transport = transport if transport is not None else PosixTransport()
         self._ip = ffi.new("NX_IP *")
         self._client = ffi.new("NX_POP3_CLIENT *")

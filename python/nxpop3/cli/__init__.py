@@ -30,13 +30,15 @@ from .exit_codes import (
     EXIT_PROTOCOL,
     EXIT_SERVER,
     EXIT_STORAGE,
+    EXIT_TLS,
     EXIT_USAGE,
 )
 from .parser import build_parser, main
 
 __all__ = [
     "EXIT_AUTH", "EXIT_CODES", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_NETWORK", "EXIT_OK",
-    "EXIT_PROTOCOL", "EXIT_SERVER", "EXIT_STORAGE", "EXIT_USAGE", "build_parser", "main",
+    "EXIT_PROTOCOL", "EXIT_SERVER", "EXIT_STORAGE", "EXIT_TLS", "EXIT_USAGE", "build_parser",
+    "main",
 ]
 
 # Names that lived in the single-file nxpop3/cli.py; importable from here until the

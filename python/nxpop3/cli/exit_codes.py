@@ -13,6 +13,7 @@ EXIT_SERVER = 4
 EXIT_NETWORK = 5
 EXIT_PROTOCOL = 6
 EXIT_STORAGE = 7
+EXIT_TLS = 8
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES: dict[int, str] = {
@@ -24,6 +25,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_NETWORK: "network: cannot resolve or connect, timeout, connection closed or reset",
     EXIT_PROTOCOL: "the server broke the POP3 protocol (malformed reply)",
     EXIT_STORAGE: "cannot write the Maildir or mbox",
+    EXIT_TLS: "TLS asked for and not had (no STLS, refused, handshake or certificate failure)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -40,6 +42,8 @@ def exit_code_for(error: BaseException) -> int:
     """The exit code for an exception raised by the client (its class decides)."""
     from nxpop3 import errors
 
+    if isinstance(error, errors.TLSError):
+        return EXIT_TLS
     if isinstance(error, errors.AuthenticationError):
         return EXIT_AUTH
     if isinstance(error, errors.ServerError):

@@ -9,6 +9,7 @@ import argparse
 import getpass
 import os
 import socket
+import ssl
 import sys
 import time
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from .storage import Store
 PASSWORD_ENV = "NXPOP3_PASSWORD"
 DEFAULT_DESTINATION = "nxpop3-mail"
 DEFAULT_PORT = 110
+DEFAULT_TLS_PORT = 995
 DEMO_USER = "alice"
 DEMO_PASSWORD = "secret"  # the embedded demo server's, printed on purpose
 MAX_ADDRESSES = 4  # a name with many addresses is tried this many times at most
@@ -78,17 +80,40 @@ def read_password(args: argparse.Namespace, host: str) -> str:
         ) from None
 
 
+def tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
+    """The TLS context the options ask for, or None without TLS. Verification is on
+    unless --insecure, which says so on every run."""
+    if not (args.tls or args.starttls):
+        if args.cafile or args.capath or args.insecure:
+            raise FetchFailed(EXIT_USAGE, "--cafile, --capath and --insecure need --tls or "
+                                          "--starttls")
+        return None
+    try:
+        context = ssl.create_default_context(cafile=args.cafile, capath=args.capath)
+    except (OSError, ssl.SSLError) as exc:
+        raise FetchFailed(EXIT_USAGE, f"cannot load the CA certificates: {exc}") from None
+    if args.insecure:
+        print("nxpop3: warning: --insecure: the server's certificate and name are NOT "
+              "verified; anyone on the path can read and change this session", file=sys.stderr)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def connect(args: argparse.Namespace, host: str, port: int, user: str, password: str) -> Any:
     """A logged-in ``nxpop3.Client``, trying each address of ``host`` in turn."""
     import nxpop3
     from nxpop3 import errors
 
     family = socket.AF_INET6 if args.ipv6 else socket.AF_INET if args.ipv4 else socket.AF_UNSPEC
+    context = tls_context(args)
     last: BaseException | None = None
     for address in addresses_to_try(host, port, family):
         try:
             return nxpop3.Client(
-                address, port, user, password, apop=args.apop, timeout=args.timeout
+                address, port, user, password, apop=args.apop, timeout=args.timeout,
+                tls=args.tls, starttls=args.starttls, context=context,
+                server_hostname=host,
             )
         except (errors.ServerError, errors.ProtocolError, errors.BadArgument):
             raise  # the server answered, or the arguments are wrong: no other address helps
@@ -216,7 +241,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             raise FetchFailed(EXIT_USAGE, "no user name: give --user") from None
     user = args.user
     password = read_password(args, args.host)
-    port = args.port if args.port is not None else DEFAULT_PORT
+    port = args.port if args.port is not None else (DEFAULT_TLS_PORT if args.tls else DEFAULT_PORT)
     return run_fetch(args, args.host, port, user, password, sys.stdout)
 
 
@@ -226,6 +251,9 @@ def demo_fetch(args: argparse.Namespace) -> int:
 
     if args.user or args.password:
         raise FetchFailed(EXIT_USAGE, "--user and --password need a HOST")
+    if args.tls or args.starttls:
+        raise FetchFailed(EXIT_USAGE, "--tls and --starttls need a HOST (the sample maildrop "
+                                      "is served without TLS)")
     host = "::1" if args.ipv6 else "127.0.0.1"
     server = Pop3Server(
         sample_messages(), user=DEMO_USER, password=DEMO_PASSWORD, host=host, apop=args.apop,

@@ -40,7 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("host", nargs="?", metavar="HOST",
                        help="server name or IP literal (IPv6 as ::1 or [::1]); "
                        "none: demonstration on the bundled sample maildrop")
-    fetch.add_argument("-p", "--port", type=int, help="TCP port (default 110)")
+    fetch.add_argument("-p", "--port", type=int, help="TCP port (default 110, 995 with --tls)")
+    secure = fetch.add_mutually_exclusive_group()
+    secure.add_argument("--tls", action="store_true",
+                        help="POP3S: TLS from the first byte (RFC 8314)")
+    secure.add_argument("--starttls", action="store_true",
+                        help="STLS before login (RFC 2595); fails if the server does not offer it")
+    fetch.add_argument("--cafile", metavar="PEM", help="trust these CA certificates for TLS")
+    fetch.add_argument("--capath", metavar="DIR", help="trust the CA certificates in DIR for TLS")
+    fetch.add_argument("--insecure", action="store_true",
+                       help="TLS without verifying the certificate or the host name "
+                            "(warned on every run)")
     fetch.add_argument("-u", "--user", help="user name (default: your login name)")
     fetch.add_argument("--password", help=f"password; visible to other users: prefer "
                        f"${PASSWORD_ENV} or the prompt")
