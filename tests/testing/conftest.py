@@ -15,6 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 if importlib.util.find_spec("nxpop3") is None:  # run from a checkout without an install
     sys.path.insert(0, str(ROOT / "python"))
 
+try:  # imported once, here: pytester's inner runs drop the modules they imported, and
+    # cryptography's compiled part cannot be imported twice in one process
+    import trustme  # noqa: F401
+except ImportError:
+    pass
+
 
 
 def _plugin_autoloaded() -> bool:
