@@ -1,7 +1,8 @@
-"""The fault matrix: one scripted session (greeting, login by USER/PASS and by
-APOP, STAT, LIST 1, CAPA, LIST, UIDL, UIDL 1, TOP 1 0, RETR 1 of a 3-packet
-message, a pipelined batch of two RETRs, DELE, NOOP, RSET, QUIT) with every
-fault a server or the pool can throw, each cell its own test:
+"""The fault matrix: one scripted session (greeting, login by USER/PASS, by
+APOP, and by USER/PASS after STLS and TLS, STAT, LIST 1, CAPA, LIST, UIDL,
+UIDL 1, TOP 1 0, RETR 1 of a 3-packet message, a pipelined batch of two RETRs,
+DELE, NOOP, RSET, QUIT) with every fault a server or the pool can throw, each
+cell its own test:
 
 (a) the server closes the connection after each byte offset of its output;
 (b) each reply is replaced by -ERR;
@@ -37,10 +38,21 @@ class Exchange:
     reply: list      # segments
 
 
-def script(apop: bool) -> list[Exchange]:
-    login = ([Exchange("create", "APOP", [b"+OK maildrop ready\r\n"])] if apop else
-             [Exchange("create", "USER", [b"+OK send PASS\r\n"]),
-              Exchange("create", "PASS", [b"+OK logged in\r\n"])])
+# How the session logs in: USER/PASS, APOP, or USER/PASS after STLS (the scripted
+# transport plays the TLS handshake), so that every fault also hits a TLS session.
+MODES = ["user", "apop", "stls"]
+
+
+def script(mode: str) -> list[Exchange]:
+    user_pass = [Exchange("create", "USER", [b"+OK send PASS\r\n"]),
+                 Exchange("create", "PASS", [b"+OK logged in\r\n"])]
+    login = {
+        "user": user_pass,
+        "apop": [Exchange("create", "APOP", [b"+OK maildrop ready\r\n"])],
+        "stls": [Exchange("create", "CAPA", [b"+OK\r\nSTLS\r\nUSER\r\n.\r\n"]),
+                 Exchange("create", "STLS", [b"+OK Begin TLS\r\n"]),
+                 Exchange("create", "CAPA", [b"+OK\r\nUSER\r\n.\r\n"]), *user_pass],
+    }[mode]
     return [
         Exchange("create", "", [b"+OK matrix POP3 " + STAMP + b"\r\n"]),
         *login,
@@ -68,7 +80,7 @@ def script(apop: bool) -> list[Exchange]:
 
 def transport_for(exchanges: list[Exchange]) -> ScriptedTransport:
     greeting = exchanges[0].reply
-    t = ScriptedTransport(greeting)
+    t = ScriptedTransport(greeting, tls=lib.NX_TRANSPORT_OK)
     pending = None
     for exchange in exchanges[1:]:
         if exchange.command == "":  # a body, after its command's status line
@@ -82,7 +94,7 @@ def transport_for(exchanges: list[Exchange]) -> ScriptedTransport:
     return t
 
 
-def run(t: ScriptedTransport, apop: bool, pool: PacketPool) -> tuple[str, int, bytes]:
+def run(t: ScriptedTransport, mode: str, pool: PacketPool) -> tuple[str, int, bytes]:
     """Runs the session; returns (step, status) of the first failure, or ("done", 0)."""
     ip = ffi.new("NX_IP *")
     assert lib.nx_ip_create(ip, ffi.NULL, 0, 0, pool.pool, t.nx_transport, ffi.NULL, 0, 0) == 0
@@ -114,6 +126,25 @@ def run(t: ScriptedTransport, apop: bool, pool: PacketPool) -> tuple[str, int, b
                 return 0
         raise AssertionError("the body never ended")
 
+    def create() -> int:
+        if mode != "stls":
+            return lib.nxd_pop3_client_create_ext(client, int(mode == "apop"), ip, pool.pool,
+                                                  address, 110, name, secret, 500, 500)
+        # Connect, CAPA, STLS, TLS, CAPA again, then the login: what starttls=True does.
+        status = lib.nxd_pop3_client_connect(client, ip, pool.pool, address, 110, 500, 500,
+                                             ffi.NULL)
+        connected = status == 0
+        for call in (lambda: lib.nx_pop3_client_capabilities_get(client, ffi.NULL, ffi.NULL),
+                     lambda: lib.nx_pop3_client_stls(client),
+                     lambda: lib.nx_pop3_client_capabilities_get(client, ffi.NULL, ffi.NULL),
+                     lambda: lib.nx_pop3_client_login(client, ffi.NULL, name, secret)):
+            if status != 0:
+                break
+            status = call()
+        if status != 0 and connected:
+            assert lib.nx_pop3_client_delete(client) in (0, lib.NX_NOT_CONNECTED)
+        return status
+
     def batch_start() -> int:
         status = lib.nx_pop3_client_pipeline_start(client, pipeline, batch_items, 2)
         return status if status != 0 else lib.nx_pop3_client_pipeline_next(client, item, u64)
@@ -123,8 +154,7 @@ def run(t: ScriptedTransport, apop: bool, pool: PacketPool) -> tuple[str, int, b
         return 0 if status == lib.NX_NO_MORE_ENTRIES else status
 
     steps = [
-        ("create", lambda: lib.nxd_pop3_client_create_ext(client, int(apop), ip, pool.pool,
-                                                          address, 110, name, secret, 500, 500)),
+        ("create", create),
         ("stat", lambda: lib.nx_pop3_client_mail_items_get64(client, u, u64)),
         ("list", lambda: lib.nx_pop3_client_mail_item_size_get64(client, 1, u64)),
         ("capa", lambda: lib.nx_pop3_client_capabilities_get(client, ffi.NULL, ffi.NULL)),
@@ -164,30 +194,29 @@ def run(t: ScriptedTransport, apop: bool, pool: PacketPool) -> tuple[str, int, b
 
 
 def test_the_session_without_faults() -> None:
-    for apop in (False, True):
-        t = transport_for(script(apop))
-        assert run(t, apop, PacketPool(payload_size=256, count=6)) == ("done", 0, EXPECTED)
+    for mode in MODES:
+        t = transport_for(script(mode))
+        assert run(t, mode, PacketPool(payload_size=256, count=6)) == ("done", 0, EXPECTED)
         assert t.errors == [] and t.pending == 0
-        if apop:
+        assert t.tls_starts == (mode == "stls")
+        if mode == "apop":
             digest = hashlib.md5(STAMP + SECRET).hexdigest()
             assert t.commands[0] == f"APOP alice {digest}"
 
 
 # (a) the server closes after each byte offset --------------------------------------------
 
-def close_cells() -> list[tuple[bool, int]]:
+def close_cells() -> list[tuple[str, int]]:
     cells = []
-    for apop in (False, True):
-        total = sum(len(b) for e in script(apop) for b in e.reply)
-        cells += [(apop, offset) for offset in range(total)]
+    for mode in MODES:
+        total = sum(len(b) for e in script(mode) for b in e.reply)
+        cells += [(mode, offset) for offset in range(total)]
     return cells
 
 
-@pytest.mark.parametrize("apop,offset", close_cells(),
-                         ids=lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool)
-                         else ("apop" if v else "user"))
-def test_close_after_each_byte(apop: bool, offset: int) -> None:
-    exchanges = script(apop)
+@pytest.mark.parametrize("mode,offset", close_cells())
+def test_close_after_each_byte(mode: str, offset: int) -> None:
+    exchanges = script(mode)
     seen = 0
     owner = None
     cut: list[Exchange] = []
@@ -204,78 +233,84 @@ def test_close_after_each_byte(apop: bool, offset: int) -> None:
             segments.append(segment)
             seen += len(segment)
         cut.append(Exchange(exchange.step, exchange.command, segments))
-    step, status, _ = run(transport_for(cut), apop, PacketPool(payload_size=256, count=6))
+    step, status, _ = run(transport_for(cut), mode, PacketPool(payload_size=256, count=6))
     assert (step, status) == (owner, lib.NX_NOT_CONNECTED)
 
 
 # (b) each reply replaced by -ERR ---------------------------------------------------------
 
-def err_cells() -> list[tuple[bool, int]]:
-    return [(apop, i) for apop in (False, True) for i, e in enumerate(script(apop))
+def err_cells() -> list[tuple[str, int]]:
+    return [(mode, i) for mode in MODES for i, e in enumerate(script(mode))
             if e.command != "" or i == 0]
 
 
-@pytest.mark.parametrize("apop,index", err_cells())
-def test_each_reply_replaced_by_err(apop: bool, index: int) -> None:
-    exchanges = script(apop)
+@pytest.mark.parametrize("mode,index", err_cells())
+def test_each_reply_replaced_by_err(mode: str, index: int) -> None:
+    exchanges = script(mode)
     target = exchanges[index]
     target.reply = [b"-ERR [SYS/TEMP] refused\r\n"]
     if index + 1 < len(exchanges) and exchanges[index + 1].command == "":
         del exchanges[index + 1]  # a refused multi-line command has no body
-    if target.step == "capa":
+    first_capa = target.command == "CAPA" and index == 1
+    if target.command == "CAPA" and not (mode == "stls" and first_capa):
         # -ERR to CAPA is an old server with no capabilities: the batch then goes
-        # one RETR at a time, and the session ends well.
-        assert run(transport_for(exchanges), apop, PacketPool(256, 6))[:2] == ("done", 0)
+        # one RETR at a time, and the session ends well (after TLS too).
+        assert run(transport_for(exchanges), mode, PacketPool(256, 6))[:2] == ("done", 0)
+        return
+    if first_capa:
+        # Before TLS, no capabilities means no STLS: nothing more is sent.
+        step, status, _ = run(transport_for(exchanges[: index + 1]), mode, PacketPool(256, 6))
+        assert (step, status) == ("create", lib.NX_NOT_SUPPORTED)
         return
     if target.command == "APOP":
         # A refused APOP falls back to USER/PASS on the same connection.
         exchanges[index + 1:index + 1] = [Exchange("create", "USER", [b"+OK\r\n"]),
                                           Exchange("create", "PASS", [b"+OK\r\n"])]
-        assert run(transport_for(exchanges), apop, PacketPool(256, 6))[:2] == ("done", 0)
+        assert run(transport_for(exchanges), mode, PacketPool(256, 6))[:2] == ("done", 0)
         return
-    step, status, _ = run(transport_for(exchanges[: index + 1]), apop, PacketPool(256, 6))
+    step, status, _ = run(transport_for(exchanges[: index + 1]), mode, PacketPool(256, 6))
     assert (step, status) == (target.step, lib.NX_POP3_SERVER_ERROR_STATUS)
 
 
 # (c) each reply, and each body packet, never comes ---------------------------------------
 
 def silence_cells() -> list[tuple[bool, int, int]]:
-    return [(apop, i, j) for apop in (False, True) for i, e in enumerate(script(apop))
+    return [(mode, i, j) for mode in MODES for i, e in enumerate(script(mode))
             for j in range(len(e.reply))]
 
 
-@pytest.mark.parametrize("apop,index,segment", silence_cells())
-def test_each_reply_never_comes(apop: bool, index: int, segment: int) -> None:
-    exchanges = script(apop)
+@pytest.mark.parametrize("mode,index,segment", silence_cells())
+def test_each_reply_never_comes(mode: str, index: int, segment: int) -> None:
+    exchanges = script(mode)
     target = exchanges[index]
     target.reply = target.reply[:segment] + [SILENCE]
     t = transport_for(exchanges[: index + 1])
     start = t.now
-    step, status, _ = run(t, apop, PacketPool(256, 6))
+    step, status, _ = run(t, mode, PacketPool(256, 6))
     assert (step, status) == (target.step, lib.NX_NO_PACKET)
     assert t.now - start >= 500  # the whole reply wait passed, on the virtual clock
 
 
 # (d) the pool is empty at each allocation ------------------------------------------------
 
-def allocations(apop: bool) -> int:
+def allocations(mode: str) -> int:
     """How many allocations a clean session makes (counted with the countdown)."""
     for n in range(1, 500):
         pool = PacketPool(256, 6)
         pool.pool.nx_packet_pool_fail_countdown = n
-        if run(transport_for(script(apop)), apop, pool)[:2] == ("done", 0):
+        if run(transport_for(script(mode)), mode, pool)[:2] == ("done", 0):
             return n - 1
     raise AssertionError("no end to the allocations")
 
 
-POOL_CELLS = [(apop, n) for apop in (False, True) for n in range(1, allocations(apop) + 1)]
+POOL_CELLS = [(mode, n) for mode in MODES for n in range(1, allocations(mode) + 1)]
 
 
-@pytest.mark.parametrize("apop,n", POOL_CELLS)
-def test_pool_empty_at_each_allocation(apop: bool, n: int) -> None:
+@pytest.mark.parametrize("mode,n", POOL_CELLS)
+def test_pool_empty_at_each_allocation(mode: str, n: int) -> None:
     pool = PacketPool(256, 6)
     pool.pool.nx_packet_pool_fail_countdown = n
-    step, status, _ = run(transport_for(script(apop)), apop, pool)
+    step, status, _ = run(transport_for(script(mode)), mode, pool)
     assert step != "done"
     assert status == lib.NX_NO_PACKET
     assert pool.empty_requests == 1
