@@ -1,11 +1,12 @@
 """The Mbed TLS transport (csrc/transport/tls) from C on the host, verification on:
-examples/pop3_fetch.c with --tls (POP3S) and --starttls (STLS) against a TLS POP3
-server (Python's ssl over the socket-free test session, certificates from a trustme
-CA made in memory), and tests/c/tls_probe.c for the transport's contract alone
-(deadlines, closed peers, failed handshakes).
+examples/pop3_fetch.c with --tls (POP3S) and --starttls (STLS) against the test
+server in TLS mode (``Pop3Server(tls=...)`` / ``starttls=...``, certificates from the
+plugin's trustme CA, its HANDSHAKE faults) and against Dovecot with TLS, and
+tests/c/tls_probe.c for the transport's contract alone (deadlines, closed peers,
+failed handshakes and their verification flags).
 
-Every failure to get TLS must end the session before a credential is sent: the
-server records each command with whether it came encrypted."""
+Every way TLS cannot be had must end the session before a credential is sent: the
+server's transcript says which commands came in clear."""
 from __future__ import annotations
 
 import socket
@@ -13,18 +14,16 @@ import ssl
 import subprocess
 import threading
 import zlib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from nxpop3 import codes
+from nxpop3.testing.certificates import WRONG_HOST
 from nxpop3.testing.dependencies import missing, require_tool
-from nxpop3.testing.mailstore import Mailbox
-from nxpop3.testing.session import Pop3Session
-
-trustme = pytest.importorskip("trustme")
+from nxpop3.testing.dovecot import DovecotMailbox, as_retrieved
+from nxpop3.testing.server import Pop3Server
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = [
@@ -71,288 +70,236 @@ def tls_probe(tmp_path_factory: pytest.TempPathFactory, pop3_fetch: Path) -> Pat
     return project / "build" / "tls_probe"
 
 
-@dataclass
-class Certificates:
-    server: ssl.SSLContext   # the server's context: a certificate for localhost
-    cafile: Path             # the CA that issued it, PEM
-    other_cafile: Path       # a CA that did not
+@pytest.fixture(scope="session")
+def other_ca_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CA that issued none of the test certificates."""
+    from nxpop3.testing.certificates import CertificateAuthority
+
+    try:
+        return CertificateAuthority().write_ca(tmp_path_factory.mktemp("other-ca") / "ca.pem")
+    except ImportError as exc:
+        missing(str(exc))
+        raise
 
 
-def make_certificates(directory: Path, key_type: str = "ECDSA") -> Certificates:
-    kind = getattr(trustme.KeyType, key_type)
-    ca, other = trustme.CA(key_type=kind), trustme.CA(key_type=kind)
-    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost", key_type=kind).configure_cert(server)
-    directory.mkdir(parents=True, exist_ok=True)
-    ca.cert_pem.write_to_path(str(directory / "ca.pem"))
-    other.cert_pem.write_to_path(str(directory / "other.pem"))
-    return Certificates(server, directory / "ca.pem", directory / "other.pem")
-
-
-@pytest.fixture(scope="module")
-def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return make_certificates(tmp_path_factory.mktemp("certs"))
-
-
-@dataclass
-class TlsPop3Server:
-    """A POP3 server over TLS for these tests, one connection at a time: implicit TLS
-    (``mode="tls"``) or ``STLS`` (``mode="starttls"``) on :class:`Pop3Session`.
-    ``commands`` lists each command with whether it came encrypted. Faults:
-    ``inject`` is sent right after the ``+OK`` to ``STLS`` in the same write,
-    ``cut_handshake`` closes instead of the handshake, ``offer_stls=False``
-    leaves STLS out of CAPA (and refuses it)."""
-
-    context: ssl.SSLContext
-    mode: str = "tls"
-    messages: Sequence[bytes] = tuple(MESSAGES)
-    inject: bytes = b""
-    cut_handshake: bool = False
-    offer_stls: bool = True
-    silent_after_greeting: bool = False
-    commands: list[tuple[str, bool]] = field(default_factory=list)
-    handshake_errors: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)  # accept() wakes up to see close()
-        self.port = self.listener.getsockname()[1]
-        self.stop = threading.Event()
-        self.mailbox = Mailbox("alice", "secret", self.messages)
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(timeout=10)
-        self.listener.close()
-
-    def _handshake(self, conn: socket.socket) -> ssl.SSLSocket | None:
-        try:
-            return self.context.wrap_socket(conn, server_side=True)
-        except (ssl.SSLError, OSError) as error:
-            self.handshake_errors.append(str(error))
-            conn.close()
-            return None
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(30)
-            try:
-                self._session(conn)
-            except OSError:
-                pass
-            finally:
-                conn.close()
-
-    def _session(self, conn: socket.socket) -> None:
-        tls = self.mode == "tls"
-        if tls:
-            conn = self._handshake(conn)
-            if conn is None:
-                return
-        session = Pop3Session({"alice": self.mailbox}, starttls=self.offer_stls, tls=tls)
-        conn.sendall(session.greet())
-        if self.silent_after_greeting:
-            conn.recv(1)  # until the client goes away
-            return
-        pending = b""
-        while not session.ended:
-            while b"\r\n" not in pending:
-                data = conn.recv(65536)
-                if not data:
-                    session.close()
-                    return
-                pending += data
-            line, pending = pending.split(b"\r\n", 1)
-            self.commands.append((line.split(b" ")[0].decode().upper(), tls))
-            reply = session.handle(line)
-            if not session.tls_pending:
-                conn.sendall(reply)
-                continue
-            conn.sendall(reply + self.inject)
-            if self.cut_handshake or self.inject:
-                # cut, or the client must refuse to go on: it closes
-                conn.recv(1) if self.inject else None
-                session.close()
-                return
-            wrapped = self._handshake(conn)
-            if wrapped is None:
-                session.close()
-                return
-            conn, tls = wrapped, True
-            session.start_tls()
-
-
-@pytest.fixture
-def tls_server(certificates: Certificates) -> Iterator[type[TlsPop3Server]]:
-    made: list[TlsPop3Server] = []
-
-    def start(**kwargs: object) -> TlsPop3Server:
-        server = TlsPop3Server(certificates.server, **kwargs)  # type: ignore[arg-type]
-        made.append(server)
-        return server
-
-    yield start  # type: ignore[misc]
-    for server in made:
-        server.close()
+def serve(mode: str, context: ssl.SSLContext, messages: Sequence[bytes] = MESSAGES,
+          **kwargs: object) -> Pop3Server:
+    """A started test server: POP3S (mode "tls") or offering STLS (mode "starttls")."""
+    return Pop3Server(list(messages), **{mode: context}, **kwargs).start()  # type: ignore[arg-type]
 
 
 def fetch(program: Path, port: int, *options: str, delete: bool = False,
-          apop: bool = False) -> subprocess.CompletedProcess:
-    args = [str(program), *options, "127.0.0.1", str(port), "alice", "secret"]
+          apop: bool = False, host: str = "127.0.0.1") -> subprocess.CompletedProcess:
+    args = [str(program), *options, host, str(port), "alice", "secret"]
     args += ["delete"] if delete else []
     args += ["apop"] if apop else []
     return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+def tls_options(mode: str, cafile: Path, name: str = "localhost") -> list[str]:
+    return [f"--{mode}", "--cafile", str(cafile), "--server-name", name]
 
 
 def expected_lines(messages: Sequence[bytes]) -> list[str]:
     return [f"MSG {i} {len(m)} {zlib.crc32(m):08x}" for i, m in enumerate(messages, 1)]
 
 
-def credentials_sent_in_clear(server: TlsPop3Server) -> list[str]:
-    return [name for name, encrypted in server.commands
-            if name in ("USER", "PASS", "APOP") and not encrypted]
+def no_credential_in_clear(server: Pop3Server) -> bool:
+    clear = [line.split(" ")[0].upper() for line in server.commands_in_clear]
+    return not ({"USER", "PASS", "APOP"} & set(clear)) and not server.sent_in_clear("secret")
+
+
+MODES = ["tls", "starttls"]
 
 
 # -- sessions that work -------------------------------------------------------------------
-@pytest.mark.parametrize("mode", ["tls", "starttls"])
-def test_a_whole_session_byte_exact(pop3_fetch: Path, certificates: Certificates,
-                                    tls_server, mode: str) -> None:
-    server = tls_server(mode=mode)
-    result = fetch(pop3_fetch, server.port, f"--{mode}", "--cafile", str(certificates.cafile),
-                   "--server-name", "localhost", delete=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0] == "TLS verify=0x00000000"
-    assert lines[1].startswith(f"STAT 3 {sum(map(len, MESSAGES))}")
-    assert lines[2:] == expected_lines(MESSAGES)
-    names = [name for name, _ in server.commands]
-    if mode == "starttls":
-        assert names[:4] == ["CAPA", "STLS", "CAPA", "USER"]
-        assert server.commands[2][1] is True  # CAPA again, encrypted (RFC 2595)
-    assert names[-1] == "QUIT"
-    assert credentials_sent_in_clear(server) == []
-    assert server.mailbox.messages == []  # deleted at QUIT, over TLS
+@pytest.mark.parametrize("mode", MODES)
+def test_a_whole_session_byte_exact(pop3_fetch: Path, tls_ca_file: Path,
+                                    tls_server_context: ssl.SSLContext, mode: str) -> None:
+    with serve(mode, tls_server_context) as server:
+        result = fetch(pop3_fetch, server.port, *tls_options(mode, tls_ca_file), delete=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[0] == "TLS verify=0x00000000"
+        assert lines[1].startswith(f"STAT 3 {sum(map(len, MESSAGES))}")
+        assert lines[2:] == expected_lines(MESSAGES)
+        if mode == "starttls":
+            assert server.commands_in_clear == ["CAPA", "STLS"]
+            assert server.commands[2] == "CAPA"  # again, under TLS (RFC 2595)
+        else:
+            assert server.commands_in_clear == []
+        assert server.commands[-1] == "QUIT"
+        assert no_credential_in_clear(server)
+        assert server.messages == []  # deleted at QUIT, over TLS
 
 
-@pytest.mark.parametrize("key_type", ["RSA", "ECDSA"])
+@pytest.mark.parametrize("key_type", ["rsa", "ecdsa"])
 def test_rsa_and_ecdsa_certificates(pop3_fetch: Path, tmp_path: Path, key_type: str) -> None:
-    certs = make_certificates(tmp_path, key_type)
-    server = TlsPop3Server(certs.server, messages=MESSAGES[:1])
-    try:
-        result = fetch(pop3_fetch, server.port, "--tls", "--cafile", str(certs.cafile),
-                       "--server-name", "localhost")
-    finally:
-        server.close()
+    from nxpop3.testing.certificates import CertificateAuthority
+
+    ca = CertificateAuthority(key_type)
+    with serve("tls", ca.server_context(), MESSAGES[:1]) as server:
+        result = fetch(pop3_fetch, server.port,
+                       *tls_options("tls", ca.write_ca(tmp_path / "ca.pem")))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[2:] == expected_lines(MESSAGES[:1])
 
 
-def test_apop_over_stls(pop3_fetch: Path, certificates: Certificates, tls_server) -> None:
-    # The greeting has no APOP timestamp: the client falls back to USER/PASS, encrypted.
-    server = tls_server(mode="starttls", messages=MESSAGES[:2])
-    result = fetch(pop3_fetch, server.port, "--starttls", "--cafile", str(certificates.cafile),
-                   "--server-name", "localhost", apop=True)
+@pytest.mark.parametrize("mode", MODES)
+def test_a_handshake_one_octet_per_segment(pop3_fetch: Path, tls_ca_file: Path,
+                                           tls_server_context: ssl.SSLContext,
+                                           mode: str) -> None:
+    with serve(mode, tls_server_context, MESSAGES[:2]) as server:
+        server.fault("HANDSHAKE", split=1)
+        result = fetch(pop3_fetch, server.port, *tls_options(mode, tls_ca_file))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert credentials_sent_in_clear(server) == []
+    assert result.stdout.splitlines()[2:] == expected_lines(MESSAGES[:2])
+
+
+def test_apop_over_stls(pop3_fetch: Path, tls_ca_file: Path,
+                        tls_server_context: ssl.SSLContext) -> None:
+    with serve("starttls", tls_server_context, MESSAGES[:2], apop=True) as server:
+        result = fetch(pop3_fetch, server.port, *tls_options("starttls", tls_ca_file), apop=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "(APOP)" in result.stdout.splitlines()[1]
+        assert no_credential_in_clear(server)
 
 
 # -- no TLS to be had: nothing sent that matters -----------------------------------------
-@pytest.mark.parametrize("mode", ["tls", "starttls"])
+@pytest.mark.parametrize("mode", MODES)
 def test_an_untrusted_certificate_fails_before_any_credential(
-        pop3_fetch: Path, certificates: Certificates, tls_server, mode: str) -> None:
-    server = tls_server(mode=mode)
-    result = fetch(pop3_fetch, server.port, f"--{mode}", "--cafile",
-                   str(certificates.other_cafile), "--server-name", "localhost")
-    assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
-    assert "not correctly signed by the trusted CA" in result.stderr
-    assert [name for name, _ in server.commands] == (["CAPA", "STLS"] if mode == "starttls" else [])
+        pop3_fetch: Path, tls_ca_file: Path, tls_untrusted_context: ssl.SSLContext,
+        mode: str) -> None:
+    with serve(mode, tls_untrusted_context) as server:
+        result = fetch(pop3_fetch, server.port, *tls_options(mode, tls_ca_file))
+        assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
+        assert "not correctly signed by the trusted CA" in result.stderr
+        assert server.commands == (["CAPA", "STLS"] if mode == "starttls" else [])
+        assert no_credential_in_clear(server)
 
 
-@pytest.mark.parametrize("mode", ["tls", "starttls"])
-def test_a_certificate_for_another_name_fails(pop3_fetch: Path, certificates: Certificates,
-                                              tls_server, mode: str) -> None:
-    server = tls_server(mode=mode)
-    result = fetch(pop3_fetch, server.port, f"--{mode}", "--cafile", str(certificates.cafile),
-                   "--server-name", "mail.example.org")
-    assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
-    assert "Common Name (CN) does not match" in result.stderr  # Mbed TLS: a name not in it
-    assert credentials_sent_in_clear(server) == []
-    assert "USER" not in [name for name, _ in server.commands]
+@pytest.mark.parametrize("mode", MODES)
+def test_a_certificate_for_another_host_fails(pop3_fetch: Path, tls_ca_file: Path,
+                                              tls_wrong_host_context: ssl.SSLContext,
+                                              mode: str) -> None:
+    with serve(mode, tls_wrong_host_context) as server:
+        result = fetch(pop3_fetch, server.port, *tls_options(mode, tls_ca_file))
+        assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
+        assert "Common Name (CN) does not match" in result.stderr  # Mbed TLS's words
+        assert no_credential_in_clear(server)
+        assert not [c for c in server.commands if c.startswith(("USER", "PASS"))]
 
 
-def test_the_system_bundle_does_not_trust_the_test_ca(pop3_fetch: Path, tls_server) -> None:
-    server = tls_server(mode="tls")
+def test_the_name_asked_for_is_the_name_verified(pop3_fetch: Path, tls_ca_file: Path,
+                                                 tls_wrong_host_context: ssl.SSLContext) -> None:
+    with serve("tls", tls_wrong_host_context, MESSAGES[:1]) as server:
+        result = fetch(pop3_fetch, server.port, *tls_options("tls", tls_ca_file, WRONG_HOST))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_system_bundle_does_not_trust_the_test_ca(
+        pop3_fetch: Path, tls_server_context: ssl.SSLContext) -> None:
     if not Path("/etc/ssl/certs/ca-certificates.crt").exists():
         pytest.skip("no system CA bundle")
-    result = fetch(pop3_fetch, server.port, "--tls", "--server-name", "localhost")
-    assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
-    assert server.commands == []
+    with serve("tls", tls_server_context) as server:
+        result = fetch(pop3_fetch, server.port, "--tls", "--server-name", "localhost")
+        assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
+        assert server.commands == []
 
 
-def test_no_stls_in_capa_sends_no_stls(pop3_fetch: Path, certificates: Certificates,
-                                       tls_server) -> None:
-    server = tls_server(mode="starttls", offer_stls=False)
-    result = fetch(pop3_fetch, server.port, "--starttls", "--cafile", str(certificates.cafile),
-                   "--server-name", "localhost")
-    assert result.returncode == codes.NX_NOT_SUPPORTED, result.stdout + result.stderr
-    assert [name for name, _ in server.commands] == ["CAPA"]
+def test_no_stls_in_capa_sends_no_stls(pop3_fetch: Path, tls_ca_file: Path) -> None:
+    with Pop3Server(MESSAGES[:1]) as server:  # no TLS at all: CAPA lists no STLS
+        result = fetch(pop3_fetch, server.port, *tls_options("starttls", tls_ca_file))
+        assert result.returncode == codes.NX_NOT_SUPPORTED, result.stdout + result.stderr
+        assert server.commands == ["CAPA"]
 
 
-def test_plain_text_after_stls_is_an_injection(pop3_fetch: Path, certificates: Certificates,
-                                               tls_server) -> None:
-    server = tls_server(mode="starttls", inject=b"+OK injected\r\n")
-    result = fetch(pop3_fetch, server.port, "--starttls", "--cafile", str(certificates.cafile),
-                   "--server-name", "localhost")
-    assert result.returncode == codes.NX_POP3_UNEXPECTED_DATA, result.stdout + result.stderr
-    assert [name for name, _ in server.commands] == ["CAPA", "STLS"]
-    assert server.handshake_errors == []  # no handshake was tried
+def test_stls_refused(pop3_fetch: Path, tls_ca_file: Path,
+                      tls_server_context: ssl.SSLContext) -> None:
+    with serve("starttls", tls_server_context) as server:
+        server.fault("STLS", err="not now")
+        result = fetch(pop3_fetch, server.port, *tls_options("starttls", tls_ca_file))
+        assert result.returncode == codes.NX_POP3_SERVER_ERROR_STATUS, result.stdout + result.stderr
+        assert server.commands == ["CAPA", "STLS"]
 
 
-def test_a_handshake_cut_by_the_server(pop3_fetch: Path, certificates: Certificates,
-                                       tls_server) -> None:
-    server = tls_server(mode="starttls", cut_handshake=True)
-    result = fetch(pop3_fetch, server.port, "--starttls", "--cafile", str(certificates.cafile),
-                   "--server-name", "localhost")
-    assert result.returncode in (codes.NX_NOT_CONNECTED, codes.NX_POP3_TLS_FAILED), \
-        result.stdout + result.stderr
-    assert [name for name, _ in server.commands] == ["CAPA", "STLS"]
+def test_plain_text_after_stls_is_an_injection(pop3_fetch: Path, tls_ca_file: Path,
+                                               tls_server_context: ssl.SSLContext) -> None:
+    with serve("starttls", tls_server_context) as server:
+        server.fault("STLS", inject=b"+OK injected\r\n")
+        result = fetch(pop3_fetch, server.port, *tls_options("starttls", tls_ca_file))
+        assert result.returncode == codes.NX_POP3_UNEXPECTED_DATA, result.stdout + result.stderr
+        assert server.commands == ["CAPA", "STLS"]
+        assert no_credential_in_clear(server)
 
 
-def test_implicit_tls_to_a_plain_server(pop3_fetch: Path, certificates: Certificates) -> None:
-    plain = socket.create_server(("127.0.0.1", 0))
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("cut", [0, 5, 100])
+def test_a_handshake_cut_by_the_server(pop3_fetch: Path, tls_ca_file: Path,
+                                       tls_server_context: ssl.SSLContext, mode: str,
+                                       cut: int) -> None:
+    with serve(mode, tls_server_context) as server:
+        server.fault("HANDSHAKE", close_after=cut)
+        result = fetch(pop3_fetch, server.port, *tls_options(mode, tls_ca_file))
+        # The peer's close during the handshake is the contract's _CLOSED: NX_NOT_CONNECTED
+        # for STLS; for POP3S the example names it a TLS failure (the TCP connect worked).
+        expected = codes.NX_POP3_TLS_FAILED if mode == "tls" else codes.NX_NOT_CONNECTED
+        assert result.returncode == expected, result.stdout + result.stderr
+        assert no_credential_in_clear(server)
 
-    def greet() -> None:
-        conn, _ = plain.accept()
-        with conn:
-            conn.sendall(b"+OK plain text POP3 server ready\r\n")
-            conn.recv(65536)
 
-    thread = threading.Thread(target=greet, daemon=True)
-    thread.start()
-    try:
-        result = fetch(pop3_fetch, plain.getsockname()[1], "--tls", "--cafile",
-                       str(certificates.cafile), "--server-name", "localhost")
-    finally:
-        plain.close()
-        thread.join(timeout=10)
-    assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
+@pytest.mark.parametrize("mode", MODES)
+def test_a_handshake_answered_in_clear(pop3_fetch: Path, tls_ca_file: Path,
+                                       tls_server_context: ssl.SSLContext, mode: str) -> None:
+    with serve(mode, tls_server_context) as server:
+        server.fault("HANDSHAKE", raw=b"-ERR TLS is not available\r\n")
+        result = fetch(pop3_fetch, server.port, *tls_options(mode, tls_ca_file))
+        assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
+        assert no_credential_in_clear(server)
 
 
 def test_plain_sessions_are_unchanged(pop3_fetch: Path) -> None:
-    from nxpop3.testing.server import Pop3Server
-
     with Pop3Server(MESSAGES[:2]) as server:
         result = fetch(pop3_fetch, server.port)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[1:] == expected_lines(MESSAGES[:2])
+
+
+# -- Dovecot with TLS ----------------------------------------------------------------------
+@pytest.fixture
+def dovecot_tls(dovecot: DovecotMailbox, tls_ca: object) -> DovecotMailbox:
+    if dovecot.server.certificates is not tls_ca:
+        pytest.fail("the dovecot fixture runs without the test CA", pytrace=False)
+    return dovecot
+
+
+def fetch_dovecot(program: Path, box: DovecotMailbox, *options: str) -> subprocess.CompletedProcess:
+    args = [str(program), *options, box.host, str(box.port if "--starttls" in options else
+                                                   box.tls_port), box.user, box.password]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_dovecot(pop3_fetch: Path, dovecot_tls: DovecotMailbox, tls_ca_file: Path,
+                 mode: str) -> None:
+    stored = [b"Subject: one\n\nhello\n", b"Subject: big\n\n" + b"0123456789" * 200_000 + b"\n"]
+    for message in stored:
+        dovecot_tls.add_message(message)
+    result = fetch_dovecot(pop3_fetch, dovecot_tls, *tls_options(mode, tls_ca_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "TLS verify=0x00000000"
+    assert lines[2:] == expected_lines([as_retrieved(m) for m in stored])
+    dovecot_tls.server.wait_log(f"Login: user=<{dovecot_tls.user}>, method=PLAIN, "
+                                "rip=127.0.0.1, lip=127.0.0.1")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_dovecot_under_another_name(pop3_fetch: Path, dovecot_tls: DovecotMailbox,
+                                    tls_ca_file: Path, mode: str) -> None:
+    result = fetch_dovecot(pop3_fetch, dovecot_tls, *tls_options(mode, tls_ca_file, WRONG_HOST))
+    assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
+    assert "Common Name (CN) does not match" in result.stderr
 
 
 # -- the transport's contract alone (tls_probe) ------------------------------------------
@@ -370,20 +317,29 @@ def probe(program: Path, port: int, cafile: Path, wait_ticks: int, receives: int
 
 
 def test_a_silent_peer_times_out_the_handshake_on_its_deadline(
-        tls_probe: Path, certificates: Certificates) -> None:
+        tls_probe: Path, tls_ca_file: Path) -> None:
     silent = socket.create_server(("127.0.0.1", 0))  # the kernel accepts; no ServerHello
     try:
-        out = probe(tls_probe, silent.getsockname()[1], certificates.cafile, 50, 0)
+        out = probe(tls_probe, silent.getsockname()[1], tls_ca_file, 50, 0)
     finally:
         silent.close()
     assert out["connect"] == [-1], out  # NX_TRANSPORT_TIMEOUT
     assert 490 <= out["connect_ms"][0] < 2000, out
 
 
-def test_receive_waits_its_deadline_then_sees_the_close(
-        tls_probe: Path, certificates: Certificates, tls_server) -> None:
-    server = tls_server(mode="tls", silent_after_greeting=True)
-    out = probe(tls_probe, server.port, certificates.cafile, 30, 3)
+def test_a_handshake_that_stalls_halfway_times_out(
+        tls_probe: Path, tls_ca_file: Path, tls_server_context: ssl.SSLContext) -> None:
+    with serve("tls", tls_server_context) as server:
+        server.fault("HANDSHAKE", split=[40], pause=5.0)  # 40 octets, then a long pause
+        out = probe(tls_probe, server.port, tls_ca_file, 50, 0)
+    assert out["connect"] == [-1], out
+    assert 490 <= out["connect_ms"][0] < 2000, out
+
+
+def test_receive_waits_its_deadline_and_the_connection_lives_on(
+        tls_probe: Path, tls_ca_file: Path, tls_server_context: ssl.SSLContext) -> None:
+    with serve("tls", tls_server_context) as server:
+        out = probe(tls_probe, server.port, tls_ca_file, 30, 3)
     assert out["connect"] == [0] and out["verify"] == [0] and out["tls_verify"] == [0], out
     greeting, silence = out["receive"][0], out["receive"][1]
     assert greeting > 0 and silence == 0, out  # the greeting, then nothing within the wait
@@ -391,20 +347,22 @@ def test_receive_waits_its_deadline_then_sees_the_close(
     assert out["receive"][2] == 0  # still nothing: a timeout never closes the connection
 
 
-def test_a_peer_that_closes_is_closed(tls_probe: Path, certificates: Certificates) -> None:
+@pytest.mark.parametrize("notify", [True, False])
+def test_a_peer_that_closes_is_closed(tls_probe: Path, tls_ca_file: Path,
+                                      tls_server_context: ssl.SSLContext, notify: bool) -> None:
     listener = socket.create_server(("127.0.0.1", 0))
-    context = certificates.server
 
-    def serve() -> None:
+    def serve_once() -> None:
         conn, _ = listener.accept()
-        with context.wrap_socket(conn, server_side=True) as tls:
+        with tls_server_context.wrap_socket(conn, server_side=True) as tls:
             tls.sendall(b"+OK bye\r\n")
-            tls.unwrap()  # close_notify, then the TCP close
+            if notify:
+                tls.unwrap()  # close_notify, then the TCP close; else the TCP close alone
 
-    thread = threading.Thread(target=serve, daemon=True)
+    thread = threading.Thread(target=serve_once, daemon=True)
     thread.start()
     try:
-        out = probe(tls_probe, listener.getsockname()[1], certificates.cafile, 300, 3)
+        out = probe(tls_probe, listener.getsockname()[1], tls_ca_file, 300, 3)
     finally:
         listener.close()
         thread.join(timeout=10)
@@ -414,11 +372,13 @@ def test_a_peer_that_closes_is_closed(tls_probe: Path, certificates: Certificate
 
 
 def test_verification_failure_is_an_error_with_its_flags(
-        tls_probe: Path, certificates: Certificates, tls_server) -> None:
-    server = tls_server(mode="tls")
-    out = probe(tls_probe, server.port, certificates.cafile, 300, 0, name="other.example")
-    assert out["connect"] == [-3], out  # NX_TRANSPORT_ERROR
-    assert out["verify"][0] & 0x04, out  # MBEDTLS_X509_BADCERT_CN_MISMATCH
-    out = probe(tls_probe, server.port, certificates.other_cafile, 300, 0)
-    assert out["connect"] == [-3], out
-    assert out["verify"][0] & 0x08, out  # MBEDTLS_X509_BADCERT_NOT_TRUSTED
+        tls_probe: Path, tls_ca_file: Path, other_ca_file: Path,
+        tls_server_context: ssl.SSLContext) -> None:
+    with serve("tls", tls_server_context) as server:
+        out = probe(tls_probe, server.port, tls_ca_file, 300, 0, name="other.example")
+        assert out["connect"] == [-3], out  # NX_TRANSPORT_ERROR
+        assert out["verify"][0] & 0x04, out  # MBEDTLS_X509_BADCERT_CN_MISMATCH
+        out = probe(tls_probe, server.port, other_ca_file, 300, 0)
+        assert out["connect"] == [-3], out
+        assert out["verify"][0] & 0x08, out  # MBEDTLS_X509_BADCERT_NOT_TRUSTED
+        assert server.commands == []
