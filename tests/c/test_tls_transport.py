@@ -197,6 +197,16 @@ def test_the_name_asked_for_is_the_name_verified(pop3_fetch: Path, tls_ca_file: 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_an_address_is_not_a_name(pop3_fetch: Path, tls_ca_file: Path,
+                                  tls_server_context: ssl.SSLContext) -> None:
+    """Mbed TLS 2.28 matches DNS names only: the certificate's 127.0.0.1 entry does not
+    verify an address given as the name (documented in nx_transport_tls.h)."""
+    with serve("tls", tls_server_context) as server:
+        result = fetch(pop3_fetch, server.port, *tls_options("tls", tls_ca_file, "127.0.0.1"))
+        assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
+        assert server.commands == []
+
+
 def test_the_system_bundle_does_not_trust_the_test_ca(
         pop3_fetch: Path, tls_server_context: ssl.SSLContext) -> None:
     if not Path("/etc/ssl/certs/ca-certificates.crt").exists():
@@ -256,6 +266,21 @@ def test_a_handshake_answered_in_clear(pop3_fetch: Path, tls_ca_file: Path,
         result = fetch(pop3_fetch, server.port, *tls_options(mode, tls_ca_file))
         assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
         assert no_credential_in_clear(server)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_tls_session_under_memcheck(pop3_fetch: Path, tls_ca_file: Path,
+                                      tls_server_context: ssl.SSLContext, mode: str) -> None:
+    valgrind = require_tool("valgrind")
+    with serve(mode, tls_server_context, MESSAGES[:2]) as server:
+        result = subprocess.run(
+            [valgrind, "--tool=memcheck", "--error-exitcode=99", "--leak-check=full",
+             "--errors-for-leak-kinds=all", str(pop3_fetch), *tls_options(mode, tls_ca_file),
+             "127.0.0.1", str(server.port), "alice", "secret"],
+            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ERROR SUMMARY: 0 errors" in result.stderr
+    assert result.stdout.splitlines()[2:] == expected_lines(MESSAGES[:2])
 
 
 def test_plain_sessions_are_unchanged(pop3_fetch: Path) -> None:

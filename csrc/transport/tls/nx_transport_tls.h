@@ -69,8 +69,10 @@ typedef struct NX_TRANSPORT_TLS_CONFIG_STRUCT
                                      buffer NUL-terminated and the NUL counted in
                                      ca_chain_length, as Mbed TLS wants) or one DER */
     ULONG ca_chain_length;
-    const CHAR *server_name;      /* the name the server's certificate must carry
-                                     (also sent as SNI); required */
+    const CHAR *server_name;      /* the DNS name the server's certificate must carry
+                                     (also sent as SNI); required. Mbed TLS 2.28
+                                     matches DNS names only: an IP address here
+                                     never matches a certificate's IP entry */
     UINT implicit;                /* NX_TRUE: TLS from the first byte (POP3S) */
     NX_TRANSPORT_TLS_ENTROPY entropy; /* NX_NULL: the platform's, when there is one */
     VOID *entropy_context;
