@@ -4,15 +4,19 @@
     python3 benchmarks/run.py [--quick] [--workload a,b,c] [--server dovecot,replay]
     python3 benchmarks/run.py --smoke          # each client once, bytes checked
     python3 benchmarks/run.py --sweep          # PacketPool sizes of the nxpop3 clients
+    python3 benchmarks/run.py --tls            # 50 MiB over POP3S and over plain TCP
 
 Workloads: (a) one 50 MiB message, (b) 2000 messages of 4 KiB, (c) 200 of
 100 KiB. Servers: Dovecot (nxpop3.testing.dovecot) and replay_server, a C
 program that sends pre-rendered answers as fast as the socket takes them; both
-offer PIPELINING. Clients, each its own process: nxpop3.Client (retr_many
+offer PIPELINING; dovecot-tls is the same Dovecot's POP3S port (TLS from the
+first byte, a certificate from a test CA every client verifies). Clients, each
+its own process: nxpop3.Client (retr_many
 after capa(), pipelined; the one-at-a-time retr loop; streaming retrieve), the
 nxpop3 C API from C (one at a time, and pipelined), poplib, curl (one process
 for all messages, URL glob), the floor (C: send RETR, read, watch for the
-terminator) and the pipelined floor (C: send every RETR, then read).
+terminator) and the pipelined floor (C: send every RETR, then read); the Python
+floor (the same over Python's socket or ssl module) only when named.
 
 Wall time is the client's transfer phase (connect to QUIT) as it measures
 itself (curl: the sum of its time_total); CPU time and peak RSS are the
@@ -52,8 +56,16 @@ SERVER_TIMEOUT = 20.0
 CLIENTS = ("nxpop3-many", "nxpop3-retr", "nxpop3-stream", "nxpop3-c", "nxpop3-c-pipe",
            "poplib", "curl", "floor", "floor-pipe")
 # Run only when named in --clients: the C calls nxpop3.Client.retr (and retr_many)
-# make, from C, to tell the binding's C path from the cost of Python.
-EXTRA_CLIENTS = ("nxpop3-c-read", "nxpop3-c-pipe-read")
+# make, from C, to tell the binding's C path from the cost of Python; and the
+# Python floor, which also runs over TLS.
+EXTRA_CLIENTS = ("nxpop3-c-read", "nxpop3-c-pipe-read", "floor-py")
+SERVERS = ("dovecot", "dovecot-tls", "replay")
+# The clients that speak POP3S (TLS through Python's ssl module, or curl's
+# OpenSSL); the others are left out of the dovecot-tls rows.
+TLS_CLIENTS = ("nxpop3-many", "nxpop3-retr", "nxpop3-stream", "poplib", "curl", "floor-py")
+# --tls: one 50 MiB message over POP3S, and over plain TCP for reference.
+TLS_PRESET = {"workload": "a", "server": "dovecot,dovecot-tls",
+              "clients": "nxpop3-retr,nxpop3-stream,poplib,curl,floor-py,floor"}
 # Clients that send their RETRs in one pipelined batch; each reports whether the
 # server let it ("pipelined": 1), and a row that was not pipelined is an error.
 PIPELINED = ("nxpop3-many", "nxpop3-c-pipe", "nxpop3-c-pipe-read", "floor-pipe")
@@ -64,7 +76,8 @@ CLIENT_NOTES = {
     "nxpop3-stream": "nxpop3.Client.retrieve(n): 64 KiB chunks, constant memory",
     "nxpop3-c": "C: nx_pop3_client_mail_item_get + message_get loop, packets released",
     "poplib": "Python's poplib.POP3.retr(n)",
-    "curl": "curl pop3://.../[1-N], one process, one connection",
+    "curl": "curl pop3://.../[1-N] (pop3s:// --cacert CA over TLS), one process, one connection",
+    "floor-py": "Python: RETR, socket/ssl recv_into 256 KiB, check the last 5 bytes",
     "nxpop3-c-pipe": "C: CAPA, pipeline_start(1..N), per message pipeline_next + message_get loop",
     "floor": "C: RETR, recv into 256 KiB, check the last 5 bytes",
     "floor-pipe": "C: every RETR sent at once, recv into 256 KiB, memchr for the terminators",
@@ -126,6 +139,7 @@ class Maildrop:
     port: int
     user: str
     password: str
+    cafile: str | None = None  # POP3S: the CA (PEM) that the clients trust
 
 
 class ReplayServer:
@@ -167,10 +181,16 @@ def client_argv(kind: str, drop: Maildrop, count: int, tun: Tunables,
                 out: Path | None) -> list[str]:
     common = ["--host", drop.host, "--port", str(drop.port), "--user", drop.user,
               "--password", drop.password, "--count", str(count)]
-    if kind in ("nxpop3-retr", "nxpop3-many", "nxpop3-stream", "poplib"):
+    if drop.cafile and kind not in TLS_CLIENTS:
+        raise ValueError(f"{kind} does not speak TLS")
+    if kind in ("nxpop3-retr", "nxpop3-many", "nxpop3-stream", "poplib", "floor-py"):
         argv = [sys.executable, str(HERE / "py_client.py"), kind, *common,
                 "--payload", str(tun.payload), "--packets", str(tun.packets),
                 "--chunk", str(tun.chunk)]
+        if kind == "floor-py" and tun.recv:
+            argv += ["--recv", str(tun.recv)]
+        if drop.cafile:
+            argv += ["--tls", "--cafile", drop.cafile]
         return argv + (["--out", str(out)] if out else [])
     c_common = ["-h", drop.host, "-p", str(drop.port), "-u", drop.user, "-w", drop.password,
                 "-n", str(count)]
@@ -189,9 +209,12 @@ def client_argv(kind: str, drop: Maildrop, count: int, tun: Tunables,
         host = f"[{drop.host}]" if ":" in drop.host else drop.host
         path = "1" if count == 1 else f"[1-{count}]"
         target = str(out) + "_#1" if out else "/dev/null"
-        return ["curl", "-s", "-S", "--max-time", str(int(CLIENT_TIMEOUT)),
+        # Over TLS, verification on: --cacert, never -k.
+        tls = ["--cacert", drop.cafile] if drop.cafile else []
+        scheme = "pop3s" if drop.cafile else "pop3"
+        return ["curl", "-s", "-S", "--max-time", str(int(CLIENT_TIMEOUT)), *tls,
                 "-w", "%{time_total}\\n", "-o", target,
-                f"pop3://{drop.user}:{drop.password}@{host}:{drop.port}/{path}"]
+                f"{scheme}://{drop.user}:{drop.password}@{host}:{drop.port}/{path}"]
     raise ValueError(kind)
 
 
@@ -303,9 +326,9 @@ def _peers(rows: Sequence[Row], row: Row) -> dict[str, Row]:
 
 
 def table(rows: Sequence[Row]) -> str:
-    head = (f"{'server':7} {'load':4} {'client':18} {'wall ms':>8} {'min-max ms':>14} "
+    head = (f"{'server':11} {'load':4} {'client':18} {'wall ms':>8} {'min-max ms':>14} "
             f"{'MiB/s':>7} {'cpu ms':>7} {'xfer cpu':>8} {'RSS MiB':>7} {'/floor':>6} "
-            f"{'/pipe':>6} {'poplib/':>7}")
+            f"{'/pipe':>6} {'poplib/':>7} {'curl/':>6}")
     lines = [head, "-" * len(head)]
 
     def ratio(row: Row, ref: Row | None) -> str:
@@ -314,16 +337,18 @@ def table(rows: Sequence[Row]) -> str:
     for row in rows:
         peers = _peers(rows, row)
         pop = peers.get("poplib")
+        curl = peers.get("curl")
         lo, hi = row.spread
         xfer = row.median(lambda s: s.xfer_cpu)
         name = row.client + (f" {row.note}" if row.note else "")
         lines.append(
-            f"{row.server:7} {row.workload.key:4} {name:18} {row.wall * 1e3:8.1f} "
+            f"{row.server:11} {row.workload.key:4} {name:18} {row.wall * 1e3:8.1f} "
             f"{lo * 1e3:7.1f}-{hi * 1e3:<6.1f} {row.mib_s:7.1f} "
             f"{(row.median(lambda s: s.cpu) or 0) * 1e3:7.1f} "
             f"{'-' if xfer is None else f'{xfer * 1e3:.1f}':>8} {row.rss_mib:7.1f} "
             f"{ratio(row, peers.get('floor')):>6} {ratio(row, peers.get('floor-pipe')):>6} "
-            f"{f'{paired(pop, row):.2f}' if pop else '-':>7}")
+            f"{f'{paired(pop, row):.2f}' if pop else '-':>7} "
+            f"{f'{paired(curl, row):.2f}' if curl else '-':>6}")
     return "\n".join(lines)
 
 
@@ -336,6 +361,9 @@ def goals(rows: Sequence[Row]) -> list[str]:
         return "met" if ok else "MISSED"
 
     for server in sorted({r.server for r in rows}):
+        if server == "dovecot-tls":
+            out.extend(tls_goals(rows))
+            continue
         for client in ("nxpop3-stream", "nxpop3-retr", "nxpop3-c"):
             a = find.get((server, "a", client))
             floor = find.get((server, "a", "floor"))
@@ -384,6 +412,43 @@ def goals(rows: Sequence[Row]) -> list[str]:
     return out
 
 
+def tls_goals(rows: Sequence[Row]) -> list[str]:
+    """Issue 13's goals on one 50 MiB message over POP3S from Dovecot: at least
+    4x poplib.POP3_SSL's speed and 0.8x curl's, streaming's peak RSS flat."""
+    out = []
+    find = {(r.server, r.workload.key, r.client): r for r in rows if not r.note}
+    pop = find.get(("dovecot-tls", "a", "poplib"))
+    curl = find.get(("dovecot-tls", "a", "curl"))
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    for client in ("nxpop3-stream", "nxpop3-retr"):
+        row = find.get(("dovecot-tls", "a", client))
+        if row and pop:
+            speed = paired(pop, row)
+            out.append(f"dovecot-tls a {client:14} {speed:5.2f}x poplib.POP3_SSL's speed "
+                       f"(best {1 / best(row, pop):.2f}x; goal >= 4): {verdict(speed >= 4)}")
+        if row and curl:
+            speed = paired(curl, row)
+            out.append(f"dovecot-tls a {client:14} {speed:5.2f}x curl pop3s's speed "
+                       f"(best {1 / best(row, curl):.2f}x; goal >= 0.8): {verdict(speed >= 0.8)}")
+    big = find.get(("dovecot-tls", "a", "nxpop3-stream"))
+    # Flat: against a smaller workload over TLS when one ran, else the same
+    # message over plain TCP (whose streaming RSS table 1 shows flat).
+    refs = [r for r in (find.get(("dovecot-tls", k, "nxpop3-stream")) for k in ("b", "c")) if r]
+    ref = min(refs, key=lambda r: r.workload.size) if refs else find.get(
+        ("dovecot", "a", "nxpop3-stream"))
+    if big and ref:
+        grow = big.rss_mib - ref.rss_mib
+        what = (f"{ref.workload.title} over TLS" if ref.server == "dovecot-tls"
+                else "the same message over plain TCP")
+        out.append(f"dovecot-tls nxpop3-stream peak RSS {big.rss_mib:.1f} MiB with one 50 MiB "
+                   f"message, {ref.rss_mib:.1f} MiB with {what} ({grow:+.1f} MiB; goal: flat): "
+                   f"{verdict(grow < 4)}")
+    return out
+
+
 # ----------------------------------------------------------------------------- main
 def machine() -> str:
     cpu = "?"
@@ -404,18 +469,30 @@ def start_servers(names: Sequence[str], loads: dict[str, tuple[Workload, list[by
                   scratch: Path, stack: list[Callable[[], None]]) -> dict[tuple[str, str],
                                                                           Maildrop]:
     drops: dict[tuple[str, str], Maildrop] = {}
-    if "dovecot" in names:
+    if "dovecot" in names or "dovecot-tls" in names:
         from nxpop3.testing.dovecot import DovecotServer
 
-        dovecot = DovecotServer(hosts=["127.0.0.1"])
+        # One instance: plain POP3 on .port, POP3S on .tls_port, the same maildrops.
+        certificates = None
+        if "dovecot-tls" in names:
+            from nxpop3.testing.certificates import CertificateAuthority
+
+            certificates = CertificateAuthority()
+            cafile = str(certificates.write_ca(scratch / "ca.pem"))
+        dovecot = DovecotServer(hosts=["127.0.0.1"], certificates=certificates)
         dovecot.start()
         stack.append(dovecot.stop)
         for key, (_, msgs) in loads.items():
             user = f"bench{key}"
             dovecot.add_user(user, USER_PASSWORD)
             dovecot.add_messages(user, msgs)
-            drops["dovecot", key] = Maildrop("dovecot", "127.0.0.1", dovecot.port, user,
-                                             USER_PASSWORD)
+            if "dovecot" in names:
+                drops["dovecot", key] = Maildrop("dovecot", "127.0.0.1", dovecot.port, user,
+                                                 USER_PASSWORD)
+            if certificates is not None:
+                drops["dovecot-tls", key] = Maildrop("dovecot-tls", "127.0.0.1",
+                                                     dovecot.tls_port, user, USER_PASSWORD,
+                                                     cafile)
     if "replay" in names:
         for key, (_, msgs) in loads.items():
             replay = ReplayServer(msgs, scratch / f"replay-{key}")
@@ -451,6 +528,11 @@ def check_bytes(kind: str, drop: Maildrop, workload: Workload, tun: Tunables, ex
         raise RuntimeError(f"{kind} on {drop.server}/{workload.key} fetched other bytes")
 
 
+def runnable(clients: Sequence[str], drop: Maildrop) -> list[str]:
+    """The clients that can fetch from this maildrop (over TLS: TLS_CLIENTS)."""
+    return [c for c in clients if not drop.cafile or c in TLS_CLIENTS]
+
+
 def smoke(clients: Sequence[str], servers: Sequence[str], scratch: Path,
           stack: list[Callable[[], None]]) -> int:
     msgs = workloads.messages(SMOKE)
@@ -459,7 +541,7 @@ def smoke(clients: Sequence[str], servers: Sequence[str], scratch: Path,
     drops = start_servers(servers, {"smoke": (SMOKE, msgs)}, scratch, stack)
     failures = 0
     for (server, _), drop in sorted(drops.items()):
-        for kind in clients:
+        for kind in runnable(clients, drop):
             out = scratch / f"smoke-{server}-{kind}"
             try:
                 # Small packets, chunks and reads: every boundary gets crossed.
@@ -471,7 +553,7 @@ def smoke(clients: Sequence[str], servers: Sequence[str], scratch: Path,
             except (RuntimeError, OSError, ValueError) as exc:
                 ok, detail = False, str(exc).splitlines()[0]
             failures += not ok
-            print(f"{'ok  ' if ok else 'FAIL'} {server:7} {kind:14} {detail}", flush=True)
+            print(f"{'ok  ' if ok else 'FAIL'} {server:11} {kind:14} {detail}", flush=True)
     print("smoke: " + ("all clients fetched the same bytes" if not failures
                        else f"{failures} mismatches"))
     return 1 if failures else 0
@@ -489,16 +571,16 @@ def measure(args: argparse.Namespace, scratch: Path, stack: list[Callable[[], No
     digests = {key: workloads.digest(msgs) for key, (_, msgs) in loads.items()}
     servers = args.server.split(",")
     drops = start_servers(servers, loads, scratch, stack)
-    clients = args.clients.split(",")
     tun = Tunables(args.payload, args.packets, args.chunk)
     rows: list[Row] = []
     for server in servers:
         for key in keys:
             drop = drops[server, key]
             workload = loads[key][0]
+            clients = runnable(args.clients.split(","), drop)
             # Warm-up: Dovecot builds its index and caches on first access (not counted).
-            if server == "dovecot":
-                run_client("floor", drop, workload, tun)
+            if server.startswith("dovecot"):
+                run_client("floor-py" if drop.cafile else "floor", drop, workload, tun)
             # Every client once, untimed, its bytes checked against the workload's.
             if not args.no_check:
                 for client in clients:
@@ -525,7 +607,9 @@ def measure(args: argparse.Namespace, scratch: Path, stack: list[Callable[[], No
           "client process\n(wait4), median; xfer cpu = transfer phase, median; RSS = peak, max "
           "of the runs;\n/floor = median over the rounds of wall / the floor's wall in the same "
           "round; /pipe = the same\nagainst the pipelined floor (floor-pipe); poplib/ = the "
-          "same with poplib's wall / wall\n(the speed-up over poplib)")
+          "same with poplib's wall / wall\n(the speed-up over poplib); curl/ = the same with "
+          "curl's wall / wall. dovecot-tls: POP3S,\ncertificate and host name verified by every "
+          "client")
     print()
     print(table(rows))
     print()
@@ -567,10 +651,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="each client once on a tiny maildrop; exit 1 on a byte mismatch")
     parser.add_argument("--sweep", action="store_true",
                         help="also run the nxpop3 stream and C clients over pool sizes")
-    parser.add_argument("--workload", default="a,b,c")
-    parser.add_argument("--server", default="dovecot,replay")
-    parser.add_argument("--clients", default=",".join(CLIENTS),
-                        help=f"some of {', '.join(CLIENTS + EXTRA_CLIENTS)}")
+    parser.add_argument("--tls", action="store_true",
+                        help="one 50 MiB message over POP3S from Dovecot and over plain TCP "
+                             f"(--workload {TLS_PRESET['workload']} --server "
+                             f"{TLS_PRESET['server']} --clients {TLS_PRESET['clients']}, "
+                             "each unless given)")
+    parser.add_argument("--workload", help="some of a,b,c (default a,b,c)")
+    parser.add_argument("--server", help=f"some of {', '.join(SERVERS)} (default dovecot,replay; "
+                                         "--smoke: all three)")
+    parser.add_argument("--clients", help=f"some of {', '.join(CLIENTS + EXTRA_CLIENTS)} "
+                                          f"(default {', '.join(CLIENTS)}; the smoke run adds "
+                                          "floor-py)")
     parser.add_argument("--runs", type=int, help="runs per figure (default 7, --quick 3)")
     parser.add_argument("--payload", type=int, default=16384, help="pool payload, bytes")
     parser.add_argument("--packets", type=int, default=8, help="pool packets")
@@ -584,7 +675,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="show the C build")
     args = parser.parse_args(argv)
     args.runs = args.runs or (3 if args.quick else 7)
-    for option, allowed in (("workload", WORKLOADS), ("server", ("dovecot", "replay")),
+    preset = TLS_PRESET if args.tls else {}
+    args.workload = args.workload or preset.get("workload", "a,b,c")
+    args.server = args.server or preset.get(
+        "server", ",".join(SERVERS) if args.smoke else "dovecot,replay")
+    args.clients = args.clients or preset.get(
+        "clients", ",".join(CLIENTS + (("floor-py",) if args.smoke else ())))
+    for option, allowed in (("workload", WORKLOADS), ("server", SERVERS),
                             ("clients", CLIENTS + EXTRA_CLIENTS)):
         bad = [x for x in getattr(args, option).split(",") if x not in allowed]
         if bad:
