@@ -247,6 +247,7 @@ def test_socket_services_refuse_null_and_sockets_never_created() -> None:
         assert lib.nx_tcp_client_socket_unbind(socket) == lib.NX_PTR_ERROR
         assert lib.nxd_tcp_client_socket_connect(socket, server, 110, 0) == lib.NX_PTR_ERROR
         assert lib.nx_tcp_socket_receive(socket, packet, 0) == lib.NX_PTR_ERROR
+        assert lib.nx_tcp_socket_send(socket, packet[0], 0) == lib.NX_PTR_ERROR
         assert lib.nx_tcp_socket_bytes_available(socket, count) == lib.NX_PTR_ERROR
         assert lib.nx_tcp_socket_disconnect(socket, 0) == lib.NX_PTR_ERROR
     assert lib.nxd_tcp_client_socket_connect(stack.socket, NULL, 110, 0) == lib.NX_PTR_ERROR

@@ -1,9 +1,10 @@
 """Paths of the C client that the coverage run (tests/run_coverage.sh) found no
 test taking, over the scripted transport: a port beyond 16 bits, an IP without
 TCP, an advisory size beyond 32 bits, a reply wait of NX_WAIT_FOREVER, a stuffed
-dot followed by CR CR, entries with several spaces, response codes and CAPA names
-with characters above 'z', a batch whose kept bytes find the pool empty, whose
-refill cannot get a packet, and unsolicited bytes before a batch."""
+dot followed by CR CR, a dot after a bare LF, entries with several spaces,
+response codes and CAPA names with characters above 'z', a batch whose kept
+bytes find the pool empty or whose refill cannot get a packet, and unsolicited
+bytes before a batch."""
 from __future__ import annotations
 
 import nxpop3.client  # noqa: F401  (registers the listing callbacks the C client calls)
@@ -82,6 +83,17 @@ def test_a_line_start_dot_then_cr_cr_is_data(netx_stack) -> None:
         assert lib.nx_pop3_client_mail_item_get(s.client, 1, ffi.new("ULONG *")) == 0
         status, data, _ = s.message()
         assert (status, data) == (0, b"a\r\n\r\rb\r\n")
+        finish(s, t)
+
+
+def test_a_dot_after_a_bare_lf_is_data(netx_stack) -> None:
+    # Only CRLF starts a line: after a bare LF a dot is not stuffing, wherever the cut.
+    body = b"ab\n.c\r\n.\r\n"
+    for segments in ([body], split_at(body, 2), split_at(body, 3)):
+        s, t = logged_in(netx_stack, ("RETR 1", [b"+OK\r\n", *segments]))
+        assert lib.nx_pop3_client_mail_item_get(s.client, 1, ffi.new("ULONG *")) == 0
+        status, data, _ = s.message()
+        assert (status, data) == (0, b"ab\n.c\r\n")
         finish(s, t)
 
 
@@ -188,5 +200,21 @@ def test_an_empty_batch_may_have_no_list(netx_stack) -> None:
     s, t = logged_in(netx_stack)
     pipeline = ffi.new("NX_POP3_PIPELINE *")
     assert lib.nx_pop3_client_pipeline_start(s.client, pipeline, NULL, 0) == 0
+    assert next_item(s) == lib.NX_NO_MORE_ENTRIES
+    finish(s, t)
+
+
+def test_a_refill_larger_than_one_packet_goes_in_several(netx_stack) -> None:
+    # 64 RETR lines do not fit one 300-octet packet: each send takes what fits.
+    count = 40
+    exchanges = [("CAPA", PIPELINING)] + [(f"RETR {n}", retr(n)) for n in range(1, count + 1)]
+    s, t = logged_in(netx_stack, *exchanges, payload_size=300)
+    assert lib.nx_pop3_client_capabilities_get(s.client, NULL, NULL) == 0
+    items = ffi.new("UINT[]", list(range(1, count + 1)))
+    pipeline = ffi.new("NX_POP3_PIPELINE *")
+    assert lib.nx_pop3_client_pipeline_start(s.client, pipeline, items, count) == 0
+    for n in range(1, count + 1):
+        assert next_item(s) == 0
+        assert s.message()[:2] == (0, b"message %d\r\n" % n)
     assert next_item(s) == lib.NX_NO_MORE_ENTRIES
     finish(s, t)
