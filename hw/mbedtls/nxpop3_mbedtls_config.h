@@ -21,7 +21,7 @@
  * NX_TRANSPORT_TLS (one connection) 1008 B of the application's RAM. Without RSA
  * (ECDSA certificates only): about 8 KB less text. The heap Mbed TLS needs (record
  * buffers 16 KiB in + 2 KiB out, parsed certificates, ECP) is not yet measured on the
- * board: see hw/README.md's TLS section for what is left.
+ * board.
  *
  * Not yet used by the firmware build: hw/CMakeLists.txt does not build Mbed TLS yet.
  */
