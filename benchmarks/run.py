@@ -208,7 +208,8 @@ def client_argv(kind: str, drop: Maildrop, count: int, tun: Tunables,
     if kind == "curl":
         host = f"[{drop.host}]" if ":" in drop.host else drop.host
         path = "1" if count == 1 else f"[1-{count}]"
-        target = str(out) + "_#1" if out else "/dev/null"
+        # Without a glob (one message) curl takes "#1" literally.
+        target = (str(out) + ("_1" if count == 1 else "_#1")) if out else "/dev/null"
         # Over TLS, verification on: --cacert, never -k.
         tls = ["--cacert", drop.cafile] if drop.cafile else []
         scheme = "pop3s" if drop.cafile else "pop3"
