@@ -8,7 +8,8 @@ Goals (exit status 1 when one is missed, each miss printed):
   - csrc/pop3, csrc/netx and csrc/md5 together: >= 95 % of branches;
   - every line of those files runs, and every branch is taken, or has its reason in
     uncovered.txt (a guard no test can reach: the figures count it as not covered);
-  - python/nxpop3: >= 95 % of lines.
+  - python/nxpop3: >= 95 % of lines is the goal; PYTHON_FLOOR, below it while the
+    gap is being closed, is what fails the command (raise it as tests land).
 The transports (csrc/transport/) and the fuzz figures are reported, not enforced.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ REASONS = Path(__file__).resolve().with_name("uncovered.txt")
 GOAL_SCOPE = ("csrc/pop3/", "csrc/netx/", "csrc/md5/")
 BRANCH_GOAL = 95.0
 PYTHON_GOAL = 95.0
+PYTHON_FLOOR = 89.0  # enforced until the goal is reached (docs/coverage.md says so)
 
 
 @dataclass
@@ -131,8 +133,8 @@ def main() -> int:
         "and every branch is taken, except the guards listed below with the reason no test",
         f"can reach them (they count as not covered), and at least {BRANCH_GOAL:.0f} % of "
         "their branches",
-        f"are taken; `python/nxpop3` at least {PYTHON_GOAL:.0f} % of lines. The transports are",
-        "reported, not held to a goal.",
+        f"are taken; `python/nxpop3` at least {PYTHON_GOAL:.0f} % of lines (see below). The",
+        "transports are reported, not held to a goal.",
         "",
         "## C, by the test suite",
         "",
@@ -201,12 +203,15 @@ def main() -> int:
 
     totals = python["totals"]
     python_percent = percent(totals["covered_lines"], totals["num_statements"])
-    if python_percent < PYTHON_GOAL:
-        failures.append(f"python/nxpop3: lines {python_percent:.1f} % < {PYTHON_GOAL} %")
+    if python_percent < PYTHON_FLOOR:
+        failures.append(f"python/nxpop3: lines {python_percent:.1f} % < {PYTHON_FLOOR} %")
     out += ["", "## Python, by the test suite", "",
             f"`python/nxpop3`: {cell(totals['covered_lines'], totals['num_statements'])} "
-            "of lines (coverage.py; xdist workers and `python -m nxpop3` subprocesses",
-            "included). Files below 100 %:", "", "| File | Lines | Not run |", "|---|---|---|"]
+            "of lines (coverage.py; xdist workers, `python -m nxpop3` subprocesses and the",
+            f"board's relay included). The goal is {PYTHON_GOAL:.0f} %; until it is reached "
+            f"the command fails below {PYTHON_FLOOR:.0f} %.",
+            "" if python_percent >= PYTHON_GOAL else "**The goal is not met yet.**",
+            "", "Files below 100 %:", "", "| File | Lines | Not run |", "|---|---|---|"]
     for name, entry in sorted(python["files"].items()):
         summary = entry["summary"]
         if summary["missing_lines"]:

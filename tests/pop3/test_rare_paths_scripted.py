@@ -98,7 +98,7 @@ def test_a_dot_after_a_bare_lf_is_data(netx_stack) -> None:
 
 
 def test_listing_entries_with_several_spaces(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("LIST", b"+OK\r\n1   120\r\n.\r\n"),
+    s, t = logged_in(netx_stack, ("LIST", b"+OK\r\n  1   120\r\n.\r\n"),
                      ("UIDL", b"+OK\r\n1    abc\r\n.\r\n"))
     entries: list = []
     assert lib.nx_pop3_client_mail_items_list(s.client, lib.nxpop3_list_entry,
