@@ -24,6 +24,7 @@ import ssl
 import sys
 import warnings
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 from . import codes
@@ -57,12 +58,15 @@ _LONGEST_WAIT = 86400.0
 _KEPT_REPLIES = 8
 # The longest status line kept (poplib's own limit: 2048 octets).
 _MAX_LINE = 2048
+# The pieces retr() splits into lines while the rest arrives.
+_CHUNK = 1 << 20
 _TIMESTAMP = re.compile(rb"\+OK.[^<]*(<.*>)")
 _NUMBER = re.compile(r"[0-9]+")
 # The command each Client method sends, for the messages of refusals.
 _VERBS = {"login": "USER/PASS", "stat": "STAT", "size": "LIST", "list": "LIST", "retr": "RETR",
           "delete": "DELE", "noop": "NOOP", "reset": "RSET", "quit": "QUIT", "top": "TOP",
-          "uidl": "UIDL", "utf8": "UTF8", "capa": "CAPA"}
+          "uidl": "UIDL", "utf8": "UTF8", "capa": "CAPA", "retrieve": "RETR",
+          "_stream_lines": "RETR"}
 
 
 class error_proto(Exception):  # noqa: N801 - poplib's name
@@ -120,8 +124,8 @@ def _split_lines(data: bytes) -> tuple[list[bytes], int]:
     in octets (line ends included, dot-stuffing already removed)."""
     if not data:
         return [], 0
-    if data.count(b"\n") == data.count(b"\r\n"):  # every line ends in CRLF
-        lines = data.split(b"\r\n")
+    lines = data.split(b"\r\n")
+    if data.count(b"\n") == len(lines) - 1:  # every line ends in CRLF
         if lines[-1] == b"":
             lines.pop()
         return lines, len(data)
@@ -135,6 +139,28 @@ def _split_lines(data: bytes) -> tuple[list[bytes], int]:
         else:
             lines.append(line[:-1] if line[-1:] == LF else line)
     return lines, len(data)
+
+
+def _stream_lines(chunks: Iterator[bytes]) -> tuple[list[bytes], int]:
+    """``_split_lines`` of the chunks joined, split as they arrive: the splitting
+    of one chunk overlaps the server sending the next."""
+    lines: list[bytes] = []
+    octets = 0
+    rest = b""
+    for chunk in chunks:
+        octets += len(chunk)
+        if rest:
+            chunk = rest + chunk
+        parts = chunk.split(b"\r\n")
+        rest = parts.pop()
+        if chunk.count(b"\n") != len(parts):  # a bare LF: poplib's rule, on the whole
+            head = b"".join(line + CRLF for line in lines)
+            return _split_lines(head + chunk + b"".join(chunks))
+        lines += parts
+    if rest:
+        lines.append(rest)  # a last line without its end (not from a server that ends
+        #                     the body with CRLF.CRLF, as RFC 1939 asks)
+    return lines, octets
 
 
 def _lf_lines(data: bytes) -> list[bytes]:
@@ -434,8 +460,9 @@ class POP3:
     def retr(self, which: Any) -> tuple[bytes, list[bytes], int]:
         """RETR: ``(response, lines, octets)``, the lines without their ends and
         without dot-stuffing."""
-        data = self._run(self._client.retr, _number(which))
-        return (self._response(b"RETR"), *_split_lines(data))
+        stream = self._run(self._client.retrieve, _number(which), _CHUNK)
+        lines, octets = self._run(_stream_lines, stream)
+        return self._response(b"RETR"), lines, octets
 
     def dele(self, which: Any) -> bytes:
         """DELE: marks message ``which`` deleted (applied at QUIT)."""

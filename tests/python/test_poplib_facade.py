@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import inspect
 import poplib as std
+import re
 import socket
 import ssl
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -486,3 +488,13 @@ def test_dovecot_apop_and_tls(dovecot: Any) -> None:
     theirs, mine = both(script)
     assert mine == theirs
     assert all(step[0] == "ok" for step in mine)
+
+
+def test_the_migration_page_example_runs(server: Pop3Server) -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "poplib.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    example = next(b for b in blocks if "from nxpop3 import poplib" in b)
+    names: dict[str, Any] = {"host": server.host, "port": server.port}
+    exec(compile(example, str(doc), "exec"), names)
+    assert names["count"] == len(MESSAGES)
+    assert names["lines"] == MESSAGES[0].split(b"\r\n")[:-1]
