@@ -37,7 +37,6 @@ from .errors import (
     Pop3Error,
     Pop3Timeout,
     ProtocolError,
-    ServerError,
     TLSError,
 )
 from .tls import SocketTransport
@@ -357,7 +356,8 @@ class POP3:
         if isinstance(exc, Pop3Timeout):
             return TimeoutError("timed out")
         line = self._wire.reply()
-        if isinstance(exc, ServerError) and line is not None and line.startswith(b"-ERR"):
+        if exc.status == codes.NX_POP3_SERVER_ERROR_STATUS and line is not None and \
+                line.startswith(b"-ERR"):  # a ServerError, or a TLSError for -ERR to STLS
             return error_proto(line)
         if isinstance(exc, ProtocolError):
             if exc.status == codes.NX_POP3_REPLY_TOO_LONG:
@@ -536,6 +536,9 @@ class POP3:
                 if capa is None or capa.startswith(b"-ERR"):
                     raise error_proto("-ERR CAPA not supported by server") from exc
                 raise error_proto("-ERR STLS not supported by server") from exc
+            if exc.status == codes.NX_POP3_UNEXPECTED_DATA:
+                raise error_proto("-ERR nxpop3: plain text came after the +OK to STLS (a "
+                                  "STARTTLS injection); the connection is closed") from exc
             raise self._failure(exc) from exc
         except Pop3Error as exc:
             raise self._failure(exc) from exc

@@ -415,6 +415,27 @@ def test_stls_side_by_side(pop3_starttls_server: Pop3Server,
     assert not server.sent_in_clear(server.password)
 
 
+@pytest.mark.parametrize("fault", [{"err": "[SYS/TEMP] not now"},
+                                   {"inject": b"+OK injected in clear\r\n"}])
+def test_stls_refused_or_injected(pop3_starttls_server: Pop3Server,
+                                  tls_client_context: ssl.SSLContext, fault: dict) -> None:
+    server = pop3_starttls_server
+    server.fault("STLS", **fault)
+    pop = std.POP3(server.host, server.port, timeout=5)
+    theirs = outcome(lambda: pop.stls(tls_client_context))
+    pop.close()
+    assert server.wait_idle()
+    pop = ours.POP3(server.host, server.port, timeout=5)
+    mine = outcome(lambda: pop.stls(tls_client_context))
+    pop.close()
+    if "err" in fault:
+        assert mine == theirs == ("error_proto", (b"-ERR [SYS/TEMP] not now",))
+    else:  # poplib drops what its buffer held after the +OK; ours ends the session
+        assert theirs == ("ok", b"+OK Begin TLS negotiation")
+        assert mine[0] == "error_proto" and "STARTTLS injection" in mine[1][0]
+    assert not server.sent_in_clear(server.password)
+
+
 def test_the_default_context_verifies(pop3_tls_server: Pop3Server,
                                       pop3_starttls_server: Pop3Server) -> None:
     # poplib's default context checks neither the chain nor the name: the test CA is
