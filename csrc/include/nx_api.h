@@ -253,6 +253,8 @@ UINT nx_tcp_client_socket_bind(NX_TCP_SOCKET *socket_ptr, UINT port, ULONG wait_
 UINT nx_tcp_client_socket_unbind(NX_TCP_SOCKET *socket_ptr);
 UINT nx_tcp_client_socket_connect(NX_TCP_SOCKET *socket_ptr, ULONG server_ip,
                                   UINT server_port, ULONG wait_option);
+/** NX_NOT_SUCCESSFUL when TCP connected but the transport's implicit TLS
+ *  (POP3S) could not be had (nxpop3's shim). */
 UINT nxd_tcp_client_socket_connect(NX_TCP_SOCKET *socket_ptr, NXD_ADDRESS *server_ip,
                                    UINT server_port, ULONG wait_option);
 /** On NX_SUCCESS the stack owns (and releases) the packet; otherwise the caller keeps it. */

@@ -25,11 +25,12 @@
  *           open connection (STLS, RFC 2595) and completes the handshake within
  *           the wait: NX_TRANSPORT_OK once the peer is verified as the
  *           transport's configuration asks (certificate chain, host name);
- *           NX_TRANSPORT_TIMEOUT, NX_TRANSPORT_CLOSED, or NX_TRANSPORT_ERROR for a
- *           failed handshake or verification. After any failure the connection
- *           is unusable. From then on send and receive carry TLS records. A
- *           transport configured for implicit TLS (POP3S, RFC 8314) does the
- *           handshake in connect instead, with the same failures.
+ *           otherwise NX_TRANSPORT_TLS_FAILED (the handshake failed, was cut, ran
+ *           out of time, or the peer was not verified). After a failure the
+ *           connection is unusable. From then on send and receive carry TLS
+ *           records. A transport configured for implicit TLS (POP3S, RFC 8314)
+ *           does the handshake in connect instead: connect returns
+ *           NX_TRANSPORT_TLS_FAILED when TCP connected and TLS could not be had.
  *  tls_verify_result (optional) the peer's verification: 0 when TLS is on and
  *           the peer was verified; otherwise the transport's non-zero flags (for
  *           Mbed TLS its verify flags; NX_TRANSPORT_TLS_OFF when no TLS runs).
@@ -57,6 +58,7 @@ extern "C" {
 #define NX_TRANSPORT_TIMEOUT  (-1)
 #define NX_TRANSPORT_CLOSED   (-2)
 #define NX_TRANSPORT_ERROR    (-3)
+#define NX_TRANSPORT_TLS_FAILED (-4) /* connected, but TLS could not be had */
 
 /* tls_verify_result when no TLS runs on the connection. */
 #define NX_TRANSPORT_TLS_OFF  0x80000000u

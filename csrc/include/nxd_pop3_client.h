@@ -288,7 +288,8 @@ UINT _nxd_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authentic
  *  the client is created and in NX_POP3_STATE_AUTHORIZATION, ready for
  *  nx_pop3_client_login() (or QUIT). apop_stamp (NX_NULL when APOP is not
  *  wanted) receives the greeting's timestamp, hashed as it passes. A -ERR
- *  greeting is NX_POP3_SERVER_ERROR_STATUS. On any failure everything created
+ *  greeting is NX_POP3_SERVER_ERROR_STATUS; a transport with implicit TLS
+ *  (POP3S) that connected but could not have TLS: NX_POP3_TLS_FAILED. On any failure everything created
  *  is torn down again and the client is not created. */
 UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
                               NX_PACKET_POOL *packet_pool_ptr, NXD_ADDRESS *server_ip_address,
@@ -453,8 +454,8 @@ UINT _nx_pop3_client_pipeline_next(NX_POP3_CLIENT *client_ptr, UINT *mail_item,
  *  last CAPA did not list STLS. -ERR: NX_POP3_SERVER_ERROR_STATUS, still plain
  *  text (never log in on it unless plain text is what you want). Bytes after
  *  the +OK, before the handshake (an injection): NX_POP3_UNEXPECTED_DATA. A
- *  failed handshake or verification: NX_POP3_TLS_FAILED. After either, the
- *  connection is closed. */
+ *  handshake that fails, is cut, runs out of time or does not verify:
+ *  NX_POP3_TLS_FAILED. After either, the connection is closed. */
 UINT _nx_pop3_client_stls(NX_POP3_CLIENT *client_ptr);
 
 /** The transport's verification result of the server (0: TLS on and the peer

@@ -183,7 +183,8 @@ UINT nxd_tcp_client_socket_connect(NX_TCP_SOCKET *socket_ptr, NXD_ADDRESS *serve
     {
         return NX_IN_PROGRESS;
     }
-    return NX_NOT_CONNECTED;
+    /* TCP connected but the transport's implicit TLS could not be had. */
+    return (result == NX_TRANSPORT_TLS_FAILED) ? NX_NOT_SUCCESSFUL : NX_NOT_CONNECTED;
 }
 
 UINT nx_tcp_client_socket_connect(NX_TCP_SOCKET *socket_ptr, ULONG server_ip,

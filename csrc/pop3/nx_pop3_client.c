@@ -51,6 +51,7 @@ UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
     {
         status = nxd_tcp_client_socket_connect(socket_ptr, server_ip_address, (UINT)server_port,
                                                connect_wait);
+        status = (status == NX_NOT_SUCCESSFUL) ? NX_POP3_TLS_FAILED : status; /* POP3S */
     }
     if (status == NX_SUCCESS)
     {
@@ -481,8 +482,8 @@ UINT _nx_pop3_client_stls(NX_POP3_CLIENT *client_ptr)
         status = nx_tcp_socket_tls_start(socket_ptr, client_ptr->nx_pop3_client_reply_wait);
         if (status != NX_SUCCESS)
         {
-            status = _nx_pop3_abort(client_ptr, (status == NX_NOT_CONNECTED) ? NX_NOT_CONNECTED :
-                                                NX_POP3_TLS_FAILED);
+            /* Cut, refused, out of time or unverified: TLS cannot be had. */
+            status = _nx_pop3_abort(client_ptr, NX_POP3_TLS_FAILED);
         }
     }
     if (status == NX_SUCCESS)

@@ -112,12 +112,9 @@ class SocketTransport:
             return int(lib.NX_TRANSPORT_CLOSED)
         except OSError:
             return int(lib.NX_TRANSPORT_ERROR)
-        if self.implicit:
-            result = self._handshake(wait_ticks)
-            if result != lib.NX_TRANSPORT_OK:
-                self._close()
-                return int(lib.NX_TRANSPORT_ERROR if result == lib.NX_TRANSPORT_CLOSED
-                           else result)
+        if self.implicit and self._handshake(wait_ticks) != lib.NX_TRANSPORT_OK:
+            self._close()
+            return int(lib.NX_TRANSPORT_TLS_FAILED)  # connected; TLS could not be had
         return int(lib.NX_TRANSPORT_OK)
 
     def _send(self, data: Any, wait_ticks: int) -> int:

@@ -251,10 +251,8 @@ def test_a_handshake_cut_by_the_server(pop3_fetch: Path, tls_ca_file: Path,
     with serve(mode, tls_server_context) as server:
         server.fault("HANDSHAKE", close_after=cut)
         result = fetch(pop3_fetch, server.port, *tls_options(mode, tls_ca_file))
-        # The peer's close during the handshake is the contract's _CLOSED: NX_NOT_CONNECTED
-        # for STLS; for POP3S the example names it a TLS failure (the TCP connect worked).
-        expected = codes.NX_POP3_TLS_FAILED if mode == "tls" else codes.NX_NOT_CONNECTED
-        assert result.returncode == expected, result.stdout + result.stderr
+        # A handshake the peer cuts is TLS not had, in both modes (the TCP connect worked).
+        assert result.returncode == codes.NX_POP3_TLS_FAILED, result.stdout + result.stderr
         assert no_credential_in_clear(server)
 
 
@@ -348,7 +346,7 @@ def test_a_silent_peer_times_out_the_handshake_on_its_deadline(
         out = probe(tls_probe, silent.getsockname()[1], tls_ca_file, 50, 0)
     finally:
         silent.close()
-    assert out["connect"] == [-1], out  # NX_TRANSPORT_TIMEOUT
+    assert out["connect"] == [-4], out  # NX_TRANSPORT_TLS_FAILED: it ran out of time
     assert 490 <= out["connect_ms"][0] < 2000, out
 
 
@@ -357,7 +355,7 @@ def test_a_handshake_that_stalls_halfway_times_out(
     with serve("tls", tls_server_context) as server:
         server.fault("HANDSHAKE", split=[40], pause=5.0)  # 40 octets, then a long pause
         out = probe(tls_probe, server.port, tls_ca_file, 50, 0)
-    assert out["connect"] == [-1], out
+    assert out["connect"] == [-4], out  # TLS_FAILED
     assert 490 <= out["connect_ms"][0] < 2000, out
 
 
@@ -401,9 +399,9 @@ def test_verification_failure_is_an_error_with_its_flags(
         tls_server_context: ssl.SSLContext) -> None:
     with serve("tls", tls_server_context) as server:
         out = probe(tls_probe, server.port, tls_ca_file, 300, 0, name="other.example")
-        assert out["connect"] == [-3], out  # NX_TRANSPORT_ERROR
+        assert out["connect"] == [-4], out  # NX_TRANSPORT_TLS_FAILED
         assert out["verify"][0] & 0x04, out  # MBEDTLS_X509_BADCERT_CN_MISMATCH
         out = probe(tls_probe, server.port, other_ca_file, 300, 0)
-        assert out["connect"] == [-3], out
+        assert out["connect"] == [-4], out
         assert out["verify"][0] & 0x08, out  # MBEDTLS_X509_BADCERT_NOT_TRUSTED
         assert server.commands == []

@@ -96,7 +96,8 @@ def test_plaintext_after_the_ok_is_an_injection(netx_stack, reply) -> None:
 @pytest.mark.parametrize("result,status", [
     (lib.NX_TRANSPORT_ERROR, lib.NX_POP3_TLS_FAILED),
     (lib.NX_TRANSPORT_TIMEOUT, lib.NX_POP3_TLS_FAILED),
-    (lib.NX_TRANSPORT_CLOSED, lib.NX_NOT_CONNECTED),
+    (lib.NX_TRANSPORT_CLOSED, lib.NX_POP3_TLS_FAILED),
+    (lib.NX_TRANSPORT_TLS_FAILED, lib.NX_POP3_TLS_FAILED),
 ])
 def test_a_failed_handshake_closes_the_connection(netx_stack, result: int, status: int) -> None:
     s, t = authorization(netx_stack, ("STLS", b"+OK\r\n"), tls=result)

@@ -240,7 +240,7 @@ static INT tls_connect(VOID *context, VOID **connection_out, const NXD_ADDRESS *
         if (result != NX_TRANSPORT_OK)
         {
             tls_release(connection);
-            return result;
+            return NX_TRANSPORT_TLS_FAILED; /* TCP connected; TLS could not be had */
         }
     }
     *connection_out = connection;
@@ -257,7 +257,8 @@ static INT tls_start(VOID *context, VOID *connection_in, ULONG wait_ticks)
         return NX_TRANSPORT_ERROR; /* TLS twice, or after a failure */
     }
     tls_deadline(connection, wait_ticks);
-    return tls_handshake(connection);
+    return (tls_handshake(connection) == NX_TRANSPORT_OK) ? NX_TRANSPORT_OK :
+           NX_TRANSPORT_TLS_FAILED;
 }
 
 static LONG tls_send(VOID *context, VOID *connection_in, const UCHAR *data, ULONG length,
