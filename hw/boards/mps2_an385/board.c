@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "board.h"
@@ -29,7 +30,12 @@
 #define SYST_CSR_CLKSOURCE 0x4u /* the processor clock */
 
 /* Semihosting operations (Arm "Semihosting for AArch32 and AArch64" v2). */
+#define SEMIHOST_SYS_OPEN          0x01u
+#define SEMIHOST_SYS_CLOSE         0x02u
+#define SEMIHOST_SYS_READ          0x06u
+#define SEMIHOST_SYS_FLEN          0x0Cu
 #define SEMIHOST_SYS_GET_CMDLINE   0x15u
+#define SEMIHOST_OPEN_READ_BINARY  1u /* mode "rb" */
 #define SEMIHOST_SYS_EXIT          0x18u
 #define SEMIHOST_SYS_EXIT_EXTENDED 0x20u
 #define SEMIHOST_APPLICATION_EXIT  0x20026u
@@ -131,6 +137,41 @@ int board_cmdline(char *buffer, size_t size)
     }
     buffer[block[1]] = '\0';
     return (int)block[1];
+}
+
+long board_read_file(const char *path, unsigned char *buffer, size_t size)
+{
+    uint32_t block[3];
+    uint32_t handle;
+    uint32_t length;
+    uint32_t left;
+
+    if (path == NULL || buffer == NULL || size == 0u)
+    {
+        return -1;
+    }
+    block[0] = (uint32_t)(uintptr_t)path;
+    block[1] = SEMIHOST_OPEN_READ_BINARY;
+    block[2] = (uint32_t)strlen(path);
+    handle = semihost_call(SEMIHOST_SYS_OPEN, block);
+    if (handle == 0xFFFFFFFFu)
+    {
+        return -1;
+    }
+    block[0] = handle;
+    length = semihost_call(SEMIHOST_SYS_FLEN, block);
+    if (length == 0xFFFFFFFFu || length > size)
+    {
+        (void)semihost_call(SEMIHOST_SYS_CLOSE, block);
+        return -1;
+    }
+    block[0] = handle;
+    block[1] = (uint32_t)(uintptr_t)buffer;
+    block[2] = length;
+    left = semihost_call(SEMIHOST_SYS_READ, block); /* the bytes NOT read */
+    block[0] = handle;
+    (void)semihost_call(SEMIHOST_SYS_CLOSE, block);
+    return (left == 0u) ? (long)length : -1;
 }
 
 void board_exit(int status)

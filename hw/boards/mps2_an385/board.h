@@ -46,6 +46,17 @@ void board_console_write(const char *data, size_t length);
  */
 int board_cmdline(char *buffer, size_t size);
 
+/**
+ * @brief Read a whole host file through semihosting (SYS_OPEN, SYS_FLEN, SYS_READ),
+ *        e.g. a CA certificate chain or a seed given at run time.
+ * @param path   the host path, NUL-terminated
+ * @param buffer receives the file's bytes (not NUL-terminated)
+ * @param size   bytes available in buffer
+ * @return the file's length, or -1 when it cannot be opened or read, or is
+ *         larger than size
+ */
+long board_read_file(const char *path, unsigned char *buffer, size_t size);
+
 /** Stop the machine; status becomes the host's (QEMU's) exit status. */
 void board_exit(int status) __attribute__((noreturn));
 
