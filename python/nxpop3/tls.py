@@ -55,6 +55,7 @@ class SocketTransport:
         self.server_hostname = server_hostname
         self.implicit = implicit
         self.sock: socket.socket | None = None
+        self._timeout: float | None | bool = False  # the socket's timeout; False: unknown
         self.tls_error: BaseException | None = None
         self.errors: list[str] = []
         self._context = ffi.new("NX_TRANSPORT_CALLBACK *")
@@ -80,14 +81,23 @@ class SocketTransport:
             return None
         return self.sock.getpeercert(binary_form=binary_form)
 
+    def _wait(self, wait_ticks: int) -> None:
+        """Sets the socket's timeout to the wait, only when it changes: each change
+        is a system call (the blocking mode), and the receive path runs per record."""
+        timeout = _seconds(wait_ticks)
+        if timeout != self._timeout:
+            assert self.sock is not None
+            self.sock.settimeout(timeout)
+            self._timeout = timeout
+
     # The transport's operations, called from C.
     def _handshake(self, wait_ticks: int) -> int:
         assert self.sock is not None
         try:
-            self.sock.settimeout(_seconds(wait_ticks))
+            self._wait(wait_ticks)
             wrapped = self.context.wrap_socket(self.sock, server_hostname=self.server_hostname,
                                                do_handshake_on_connect=False)
-            self.sock = wrapped
+            self.sock = wrapped  # wrap_socket keeps the timeout
             wrapped.do_handshake()
         except TimeoutError as exc:
             self.tls_error = exc
@@ -105,6 +115,7 @@ class SocketTransport:
         try:
             self.sock = socket.create_connection((_address(server), port),
                                                  timeout=_seconds(wait_ticks))
+            self._timeout = _seconds(wait_ticks)
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except TimeoutError:
             return int(lib.NX_TRANSPORT_TIMEOUT)
@@ -120,7 +131,7 @@ class SocketTransport:
     def _send(self, data: Any, wait_ticks: int) -> int:
         assert self.sock is not None
         try:
-            self.sock.settimeout(_seconds(wait_ticks))
+            self._wait(wait_ticks)
             return self.sock.send(data)
         except (TimeoutError, BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
             return 0
@@ -132,7 +143,7 @@ class SocketTransport:
     def _receive(self, buffer: Any, size: int, wait_ticks: int) -> int:
         assert self.sock is not None
         try:
-            self.sock.settimeout(_seconds(wait_ticks))
+            self._wait(wait_ticks)
             count = self.sock.recv_into(ffi.buffer(buffer, size))
         except (TimeoutError, BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return 0
