@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -113,6 +114,30 @@ class NetxStack:
         status = self.lib.nx_pop3_client_delete(self.client)
         assert self.lib.nx_ip_delete(self.ip) == 0
         return status
+
+    @classmethod
+    def logged_in(cls, *exchanges: tuple[str, object], greeting: bytes = b"+OK hi\r\n",
+                  **stack: object) -> tuple[NetxStack, Any]:
+        """A stack over a scripted transport, logged in by USER/PASS, with the
+        replies ``(command prefix, reply)`` scripted for what follows; and that
+        transport."""
+        from nxpop3.transport import ScriptedTransport
+
+        transport = ScriptedTransport(greeting)
+        transport.expect("USER", b"+OK\r\n").expect("PASS", b"+OK in\r\n")
+        for prefix, reply in exchanges:
+            transport.expect(prefix, reply)
+        stack_ = cls(transport, **stack)
+        assert stack_.create() == stack_.lib.NX_SUCCESS
+        return stack_, transport
+
+    def finish(self, check_script: bool = True) -> None:
+        """Deletes the client cleanly: the connection closed, and (unless told
+        otherwise) every command the one the script expected."""
+        assert self.delete() in (self.lib.NX_SUCCESS, self.lib.NX_NOT_CONNECTED)
+        assert not self.transport.connected
+        if check_script:
+            assert self.transport.errors == []
 
 
 @pytest.fixture

@@ -9,12 +9,6 @@ from nxpop3.transport import ScriptedTransport, split_at
 GREETING = b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n"
 
 
-def finish(s, t) -> None:
-    assert s.delete() in (lib.NX_SUCCESS, lib.NX_NOT_CONNECTED)
-    assert not t.connected
-    assert t.errors == []
-
-
 def test_connect_reads_the_greeting_and_stops_in_authorization(netx_stack) -> None:
     t = ScriptedTransport(b"+OK hello there\r\n")
     s = netx_stack(t)
@@ -23,7 +17,7 @@ def test_connect_reads_the_greeting_and_stops_in_authorization(netx_stack) -> No
     assert s.client.nx_pop3_client_last_command == lib.NX_POP3_COMMAND_GREETING
     assert s.reply_text == b"hello there"
     assert bytes(t.sent) == b""  # nothing is sent before the caller logs in
-    finish(s, t)
+    s.finish()
 
 
 def test_login_then_transaction_commands(netx_stack) -> None:
@@ -37,7 +31,7 @@ def test_login_then_transaction_commands(netx_stack) -> None:
     assert lib.nx_pop3_client_mail_items_get(s.client, count, total) == lib.NX_SUCCESS
     assert (count[0], total[0]) == (2, 320)
     assert t.commands == ["USER alice", "PASS secret", "STAT"]
-    finish(s, t)
+    s.finish()
 
 
 def test_transaction_commands_are_refused_before_login_and_nothing_is_sent(netx_stack) -> None:
@@ -54,7 +48,7 @@ def test_transaction_commands_are_refused_before_login_and_nothing_is_sent(netx_
     assert lib.nx_pop3_client_reset(s.client) == invalid
     assert bytes(t.sent) == b""
     assert s.client.nx_pop3_client_state == lib.NX_POP3_STATE_AUTHORIZATION
-    finish(s, t)
+    s.finish()
 
 
 def test_login_is_refused_once_logged_in(netx_stack) -> None:
@@ -63,7 +57,7 @@ def test_login_is_refused_once_logged_in(netx_stack) -> None:
     assert s.connect() == 0 and s.login() == 0
     assert s.login() == lib.NX_POP3_CLIENT_INVALID_STATE
     assert t.commands == ["USER alice", "PASS secret"]
-    finish(s, t)
+    s.finish()
 
 
 def test_a_refused_password_leaves_authorization_and_a_retry_works(netx_stack) -> None:
@@ -78,7 +72,7 @@ def test_a_refused_password_leaves_authorization_and_a_retry_works(netx_stack) -
     assert s.reply_text == b"[AUTH] wrong"
     assert s.login() == lib.NX_SUCCESS
     assert t.commands == ["USER alice", "PASS bad", "USER alice", "PASS secret"]
-    finish(s, t)
+    s.finish()
 
 
 def test_quit_is_allowed_in_authorization(netx_stack) -> None:
@@ -88,7 +82,7 @@ def test_quit_is_allowed_in_authorization(netx_stack) -> None:
     assert lib.nx_pop3_client_quit(s.client) == lib.NX_SUCCESS
     assert s.client.nx_pop3_client_state == lib.NX_POP3_STATE_QUIT
     assert t.commands == ["QUIT"]
-    finish(s, t)
+    s.finish()
 
 
 def test_apop_login_uses_the_stamp_kept_since_the_greeting(netx_stack) -> None:
@@ -102,7 +96,7 @@ def test_apop_login_uses_the_stamp_kept_since_the_greeting(netx_stack) -> None:
         assert s.client.nx_pop3_client_enable_APOP_authentication == 1
         # The hashed stamp (and the secret that went through MD5) is wiped.
         assert not any(bytes(ffi.buffer(s.stamp)))
-        finish(s, t)
+        s.finish()
 
 
 def test_a_refused_apop_is_not_retried_with_the_stale_stamp(netx_stack) -> None:
@@ -114,7 +108,7 @@ def test_a_refused_apop_is_not_retried_with_the_stale_stamp(netx_stack) -> None:
     assert s.login() == lib.NX_POP3_SERVER_ERROR_STATUS
     assert s.login() == lib.NX_SUCCESS  # the stamp was used once: USER/PASS now
     assert [c.split()[0] for c in t.commands] == ["APOP", "USER", "PASS", "USER", "PASS"]
-    finish(s, t)
+    s.finish()
 
 
 def test_login_checks_its_credentials_before_sending(netx_stack) -> None:
@@ -124,7 +118,7 @@ def test_login_checks_its_credentials_before_sending(netx_stack) -> None:
     assert s.login(user=b"a\r\nDELE 1") == lib.NX_POP3_PARAM_ERROR
     assert s.login(password=b"x" * (lib.NX_POP3_MAX_PASSWORD + 1)) == lib.NX_POP3_PARAM_ERROR
     assert bytes(t.sent) == b""
-    finish(s, t)
+    s.finish()
 
 
 def test_an_err_greeting_fails_connect_and_leaves_nothing(netx_stack) -> None:
@@ -153,7 +147,7 @@ def test_connect_checks_its_arguments(netx_stack) -> None:
                                     ffi.new("char[]", b"b")) == lib.NX_PTR_ERROR
     assert s.connect() == lib.NX_SUCCESS
     assert s.connect() == lib.NX_PTR_ERROR  # already created
-    finish(s, t)
+    s.finish()
 
 
 def test_create_is_connect_then_login_with_the_same_bytes(netx_stack) -> None:
@@ -170,7 +164,7 @@ def test_create_is_connect_then_login_with_the_same_bytes(netx_stack) -> None:
             else:
                 assert s.create(apop=apop) == 0
             sent.append(bytes(t.sent))
-            finish(s, t)
+            s.finish()
         assert sent[0] == sent[1]
         assert sent[0].startswith(b"APOP alice " if apop else b"USER alice")
 
@@ -184,4 +178,4 @@ def test_a_long_reply_text_is_cut_and_flagged(netx_stack) -> None:
     assert s.login() == lib.NX_POP3_SERVER_ERROR_STATUS
     assert s.client.nx_pop3_client_reply_truncated == 1
     assert s.reply_text == text[:lib.NX_POP3_REPLY_TEXT_SIZE - 1]
-    finish(s, t)
+    s.finish()

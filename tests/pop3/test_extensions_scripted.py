@@ -11,22 +11,6 @@ from nxpop3 import ffi, lib
 from nxpop3.transport import CLOSE, ScriptedTransport, one_byte_segments, split_at
 
 
-def logged_in(netx_stack, *exchanges, greeting: bytes = b"+OK hi\r\n"):
-    t = ScriptedTransport(greeting)
-    t.expect("USER", b"+OK\r\n").expect("PASS", b"+OK in\r\n")
-    for prefix, reply in exchanges:
-        t.expect(prefix, reply)
-    s = netx_stack(t)
-    assert s.create() == lib.NX_SUCCESS
-    return s, t
-
-
-def finish(s, t) -> None:
-    assert s.delete() in (lib.NX_SUCCESS, lib.NX_NOT_CONNECTED)
-    assert not t.connected
-    assert t.errors == []
-
-
 def every_split(reply: bytes) -> list[list[bytes]]:
     return [[reply]] + [split_at(reply, cut) for cut in range(1, len(reply))] + \
         [one_byte_segments(reply)]
@@ -57,7 +41,7 @@ CAPA = (b"+OK Capability list follows\r\nTOP\r\nuidl\r\nSASL PLAIN  LOGIN\r\n\r\
 
 def test_capa_lines_and_summary_at_every_split(netx_stack) -> None:
     for segments in every_split(CAPA):
-        s, t = logged_in(netx_stack, ("CAPA", segments), ("NOOP", b"+OK\r\n"))
+        s, t = netx_stack.logged_in(("CAPA", segments), ("NOOP", b"+OK\r\n"))
         assert capa(s) == (0, {"TOP": [], "UIDL": [], "SASL": ["PLAIN", "LOGIN"],
                                "PIPELINING": [], "IMPLEMENTATION": ["some", "server"],
                                "X-UNKNOWN": ["1", "2"]})
@@ -67,7 +51,7 @@ def test_capa_lines_and_summary_at_every_split(netx_stack) -> None:
                         lib.NX_POP3_CAPABILITY_PIPELINING |
                         lib.NX_POP3_CAPABILITY_IMPLEMENTATION)
         assert lib.nx_pop3_client_noop(s.client) == 0  # the session goes on in step
-        finish(s, t)
+        s.finish()
 
 
 def test_capa_before_login_and_err_means_none(netx_stack) -> None:
@@ -77,14 +61,14 @@ def test_capa_before_login_and_err_means_none(netx_stack) -> None:
     assert capa(s) == (0, {})
     assert s.client.nx_pop3_client_capabilities == lib.NX_POP3_CAPABILITY_ASKED
     assert lib.nx_pop3_client_quit(s.client) == 0
-    finish(s, t)
+    s.finish()
 
 
 def test_capa_callback_may_be_null(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("CAPA", CAPA))
+    s, t = netx_stack.logged_in(("CAPA", CAPA))
     assert lib.nx_pop3_client_capabilities_get(s.client, ffi.NULL, ffi.NULL) == 0
     assert s.client.nx_pop3_client_capabilities & lib.NX_POP3_CAPABILITY_PIPELINING
-    finish(s, t)
+    s.finish()
 
 
 @pytest.mark.parametrize("body,status", [
@@ -92,16 +76,16 @@ def test_capa_callback_may_be_null(netx_stack) -> None:
     (b"X " + b"a" * 300 + b"\r\n", "NX_POP3_REPLY_TOO_LONG"),        # a line too long
 ])
 def test_capa_is_bounded_in_lines_and_bytes(netx_stack, body: bytes, status: str) -> None:
-    s, t = logged_in(netx_stack, ("CAPA", b"+OK\r\n" + body + b".\r\n"))
+    s, t = netx_stack.logged_in(("CAPA", b"+OK\r\n" + body + b".\r\n"))
     assert capa(s)[0] == getattr(lib, status)
     assert s.client.nx_pop3_client_state == lib.NX_POP3_STATE_CLOSED
-    finish(s, t)
+    s.finish()
 
 
 def test_a_capa_cut_short_closes_the_connection(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("CAPA", [b"+OK\r\nTOP\r\n", CLOSE]))
+    s, t = netx_stack.logged_in(("CAPA", [b"+OK\r\nTOP\r\n", CLOSE]))
     assert capa(s)[0] == lib.NX_NOT_CONNECTED
-    finish(s, t)
+    s.finish()
 
 
 # ---- LIST and UIDL listings -------------------------------------------------------------------
@@ -113,35 +97,35 @@ UIDL = b"+OK\r\n2 whqtswO00WBw418f9t5JxYwZ\r\n1 QhdPYR:00WBw1Ph7x7\r\n" + \
 
 def test_list_entries_in_server_order_at_every_split(netx_stack) -> None:
     for segments in every_split(LIST):
-        s, t = logged_in(netx_stack, ("LIST", segments), ("NOOP", b"+OK\r\n"))
+        s, t = netx_stack.logged_in(("LIST", segments), ("NOOP", b"+OK\r\n"))
         assert listing(s) == (0, [(3, 120), (1, 20), (7, 2**64 - 1)])
         assert t.commands[-1] == "LIST"  # without an argument
         assert lib.nx_pop3_client_noop(s.client) == 0
-        finish(s, t)
+        s.finish()
 
 
 def test_uidl_entries_at_every_split(netx_stack) -> None:
     for segments in every_split(UIDL):
-        s, t = logged_in(netx_stack, ("UIDL", segments))
+        s, t = netx_stack.logged_in(("UIDL", segments))
         assert listing(s, uidl=True) == (0, [(2, "whqtswO00WBw418f9t5JxYwZ"),
                                              (1, "QhdPYR:00WBw1Ph7x7"), (9, "~" * 70)])
-        finish(s, t)
+        s.finish()
 
 
 def test_an_empty_listing(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("LIST", b"+OK 0 messages\r\n.\r\n"),
+    s, t = netx_stack.logged_in(("LIST", b"+OK 0 messages\r\n.\r\n"),
                      ("UIDL", b"+OK\r\n.\r\n"))
     assert listing(s) == (0, [])
     assert listing(s, uidl=True) == (0, [])
-    finish(s, t)
+    s.finish()
 
 
 def test_a_long_listing_in_constant_memory(netx_stack) -> None:
     body = b"".join(b"%d %d\r\n" % (n, n * 10) for n in range(1, 5001))
-    s, t = logged_in(netx_stack, ("LIST", [b"+OK\r\n", body, b".\r\n"]))
+    s, t = netx_stack.logged_in(("LIST", [b"+OK\r\n", body, b".\r\n"]))
     status, entries = listing(s)
     assert status == 0 and len(entries) == 5000 and entries[-1] == (5000, 50000)
-    finish(s, t)
+    s.finish()
 
 
 @pytest.mark.parametrize("line,status", [
@@ -156,22 +140,22 @@ def test_a_long_listing_in_constant_memory(netx_stack) -> None:
     (b"1 " + b"9" * 300, "NX_POP3_REPLY_TOO_LONG"),       # beyond the listing line
 ])
 def test_bad_list_lines_are_protocol_violations(netx_stack, line: bytes, status: str) -> None:
-    s, t = logged_in(netx_stack, ("LIST", b"+OK\r\n1 5\r\n" + line + b"\r\n2 6\r\n.\r\n"))
+    s, t = netx_stack.logged_in(("LIST", b"+OK\r\n1 5\r\n" + line + b"\r\n2 6\r\n.\r\n"))
     result, entries = listing(s)
     assert result == getattr(lib, status)
     assert entries == [(1, 5)]  # what came before the bad line was delivered
     assert s.client.nx_pop3_client_state == lib.NX_POP3_STATE_CLOSED
-    finish(s, t)
+    s.finish()
 
 
 @pytest.mark.parametrize("uid", [
     b"", b"~" * 71, b"with space", b"tab\there", b"\x7f", b"caf\xc3\xa9", b"two  spaces",
 ])
 def test_bad_uids_are_protocol_violations(netx_stack, uid: bytes) -> None:
-    s, t = logged_in(netx_stack, ("UIDL", b"+OK\r\n1 " + uid + b"\r\n.\r\n"))
+    s, t = netx_stack.logged_in(("UIDL", b"+OK\r\n1 " + uid + b"\r\n.\r\n"))
     assert listing(s, uidl=True) == (lib.NX_POP3_INVALID_REPLY, [])
     assert s.client.nx_pop3_client_state == lib.NX_POP3_STATE_CLOSED
-    finish(s, t)
+    s.finish()
 
 
 def test_listings_are_refused_before_login_and_send_nothing(netx_stack) -> None:
@@ -181,7 +165,7 @@ def test_listings_are_refused_before_login_and_send_nothing(netx_stack) -> None:
     assert listing(s)[0] == lib.NX_POP3_CLIENT_INVALID_STATE
     assert listing(s, uidl=True)[0] == lib.NX_POP3_CLIENT_INVALID_STATE
     assert bytes(t.sent) == b""
-    finish(s, t)
+    s.finish()
 
 
 # ---- UIDL n -------------------------------------------------------------------------------------
@@ -195,10 +179,10 @@ def uid_get(s, n: int, size: int = 71) -> tuple[int, bytes]:
 def test_uidl_n_at_every_split(netx_stack) -> None:
     reply = b"+OK 2 whqtswO00WBw418f9t5JxYwZ\r\n"
     for segments in every_split(reply):
-        s, t = logged_in(netx_stack, ("UIDL 2", segments), ("NOOP", b"+OK\r\n"))
+        s, t = netx_stack.logged_in(("UIDL 2", segments), ("NOOP", b"+OK\r\n"))
         assert uid_get(s, 2) == (0, b"whqtswO00WBw418f9t5JxYwZ")
         assert lib.nx_pop3_client_noop(s.client) == 0
-        finish(s, t)
+        s.finish()
 
 
 @pytest.mark.parametrize("reply,status", [
@@ -209,19 +193,19 @@ def test_uidl_n_at_every_split(netx_stack) -> None:
     (b"+OK x abc\r\n", "NX_POP3_INVALID_REPLY"),
 ])
 def test_bad_uidl_n_replies(netx_stack, reply: bytes, status: str) -> None:
-    s, t = logged_in(netx_stack, ("UIDL 2", reply))
+    s, t = netx_stack.logged_in(("UIDL 2", reply))
     assert uid_get(s, 2) == (getattr(lib, status), b"")
     assert s.client.nx_pop3_client_state == lib.NX_POP3_STATE_CLOSED
-    finish(s, t)
+    s.finish()
 
 
 def test_uidl_n_err_and_arguments(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("UIDL 5", b"-ERR no such message\r\n"), ("NOOP", b"+OK\r\n"))
+    s, t = netx_stack.logged_in(("UIDL 5", b"-ERR no such message\r\n"), ("NOOP", b"+OK\r\n"))
     assert uid_get(s, 5)[0] == lib.NX_POP3_SERVER_ERROR_STATUS
     assert uid_get(s, 0)[0] == lib.NX_POP3_CLIENT_INVALID_INDEX
     assert uid_get(s, 1, size=70)[0] == lib.NX_SIZE_ERROR   # no room for 70 + NUL
     assert lib.nx_pop3_client_noop(s.client) == 0
-    finish(s, t)
+    s.finish()
 
 
 # ---- TOP and UTF8 -------------------------------------------------------------------------------
@@ -229,21 +213,21 @@ def test_uidl_n_err_and_arguments(netx_stack) -> None:
 def test_top_reads_like_retr_at_every_split(netx_stack) -> None:
     reply = b"+OK\r\nSubject: x\r\n\r\n..dot\r\nline\r\n.\r\n"
     for segments in every_split(reply):
-        s, t = logged_in(netx_stack, ("TOP 4 2", segments), ("NOOP", b"+OK\r\n"))
+        s, t = netx_stack.logged_in(("TOP 4 2", segments), ("NOOP", b"+OK\r\n"))
         assert lib.nx_pop3_client_mail_item_top_get(s.client, 4, 2) == 0
         assert s.message()[:2] == (0, b"Subject: x\r\n\r\n.dot\r\nline\r\n")
         assert lib.nx_pop3_client_noop(s.client) == 0
-        finish(s, t)
+        s.finish()
 
 
 def test_top_arguments_and_refusal(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("TOP 1 0", b"-ERR no\r\n"), ("NOOP", b"+OK\r\n"))
+    s, t = netx_stack.logged_in(("TOP 1 0", b"-ERR no\r\n"), ("NOOP", b"+OK\r\n"))
     assert lib.nx_pop3_client_mail_item_top_get(s.client, 0, 1) == \
         lib.NX_POP3_CLIENT_INVALID_INDEX
     assert lib.nx_pop3_client_mail_item_top_get(s.client, 1, 0) == \
         lib.NX_POP3_SERVER_ERROR_STATUS
     assert lib.nx_pop3_client_noop(s.client) == 0
-    finish(s, t)
+    s.finish()
 
 
 def test_utf8_only_in_authorization(netx_stack) -> None:
@@ -255,7 +239,7 @@ def test_utf8_only_in_authorization(netx_stack) -> None:
     assert s.login() == 0
     assert lib.nx_pop3_client_utf8(s.client) == lib.NX_POP3_CLIENT_INVALID_STATE
     assert t.commands == ["UTF8", "USER alice", "PASS secret"]
-    finish(s, t)
+    s.finish()
 
 
 # ---- response codes -----------------------------------------------------------------------------
@@ -281,12 +265,12 @@ def test_utf8_only_in_authorization(netx_stack) -> None:
 def test_response_code_of_every_err(netx_stack, text: bytes, code: str) -> None:
     reply = b"-ERR " + text + b"\r\n"
     for segments in (reply, one_byte_segments(reply)):
-        s, t = logged_in(netx_stack, ("NOOP", segments), ("NOOP", b"+OK\r\n"))
+        s, t = netx_stack.logged_in(("NOOP", segments), ("NOOP", b"+OK\r\n"))
         assert lib.nx_pop3_client_noop(s.client) == lib.NX_POP3_SERVER_ERROR_STATUS
         assert s.client.nx_pop3_client_response_code == getattr(lib, code)
         assert lib.nx_pop3_client_noop(s.client) == 0
         assert s.client.nx_pop3_client_response_code == lib.NX_POP3_RESPONSE_NONE
-        finish(s, t)
+        s.finish()
 
 
 def test_a_refused_login_keeps_its_code(netx_stack) -> None:
@@ -331,7 +315,7 @@ class Batch:
 def test_a_batch_sends_ahead_within_the_window(netx_stack) -> None:
     numbers = list(range(1, 13))
     exchanges = [("CAPA", PIPELINING_CAPA)] + [(f"RETR {n}", retr_reply(n)) for n in numbers]
-    s, t = logged_in(netx_stack, *exchanges, ("NOOP", b"+OK\r\n"))
+    s, t = netx_stack.logged_in(*exchanges, ("NOOP", b"+OK\r\n"))
     assert capa(s)[0] == 0
     batch = Batch(s, numbers)
     assert batch.status == 0
@@ -343,13 +327,13 @@ def test_a_batch_sends_ahead_within_the_window(netx_stack) -> None:
     assert lib.nx_pop3_client_noop(s.client) == lib.NX_POP3_CLIENT_INVALID_STATE
     assert batch.next()[0] == lib.NX_NO_MORE_ENTRIES
     assert lib.nx_pop3_client_noop(s.client) == 0  # the batch is over
-    finish(s, t)
+    s.finish()
 
 
 def test_a_long_batch_keeps_its_window_and_sends_few_packets(netx_stack) -> None:
     numbers = list(range(1, 301))
     exchanges = [("CAPA", PIPELINING_CAPA)] + [(f"RETR {n}", retr_reply(n)) for n in numbers]
-    s, t = logged_in(netx_stack, *exchanges)
+    s, t = netx_stack.logged_in(*exchanges)
     assert capa(s)[0] == 0
     sends_before = t.sends
     batch = Batch(s, numbers)
@@ -361,26 +345,26 @@ def test_a_long_batch_keeps_its_window_and_sends_few_packets(netx_stack) -> None
     assert batch.next()[0] == lib.NX_NO_MORE_ENTRIES
     # One packet per refill of half a window, not one per message.
     assert t.sends - sends_before <= 2 * len(numbers) // window + 2
-    finish(s, t)
+    s.finish()
 
 
 def test_a_batch_refuses_message_0_before_anything_goes_out(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("NOOP", b"+OK\r\n"))
+    s, t = netx_stack.logged_in(("NOOP", b"+OK\r\n"))
     assert Batch(s, [1, 0, 2]).status == lib.NX_POP3_CLIENT_INVALID_INDEX
     assert lib.nx_pop3_client_noop(s.client) == 0
     assert t.commands[-1] == "NOOP"
-    finish(s, t)
+    s.finish()
 
 
 def test_without_pipelining_a_batch_goes_one_at_a_time(netx_stack) -> None:
     numbers = [3, 1, 2]
-    s, t = logged_in(netx_stack, *[(f"RETR {n}", retr_reply(n)) for n in numbers])
+    s, t = netx_stack.logged_in(*[(f"RETR {n}", retr_reply(n)) for n in numbers])
     batch = Batch(s, numbers)
     for k, n in enumerate(numbers):
         assert batch.next() == (0, n, body(n))
         assert len([c for c in t.commands if c.startswith("RETR")]) == k + 1
     assert batch.next()[0] == lib.NX_NO_MORE_ENTRIES
-    finish(s, t)
+    s.finish()
 
 
 def test_replies_in_one_segment_or_byte_by_byte_lose_nothing(netx_stack) -> None:
@@ -397,11 +381,11 @@ def test_replies_in_one_segment_or_byte_by_byte_lose_nothing(netx_stack) -> None
         batch = Batch(s, numbers)
         assert [batch.next() for _ in numbers] == [(0, n, body(n)) for n in numbers]
         assert batch.next()[0] == lib.NX_NO_MORE_ENTRIES
-        finish(s, t)
+        s.finish()
 
 
 def test_an_err_in_a_batch_is_that_message_only(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("CAPA", PIPELINING_CAPA), ("RETR 1", retr_reply(1)),
+    s, t = netx_stack.logged_in(("CAPA", PIPELINING_CAPA), ("RETR 1", retr_reply(1)),
                      ("RETR 9", b"-ERR [SYS/TEMP] no such message\r\n"),
                      ("RETR 2", retr_reply(2)))
     assert capa(s)[0] == 0
@@ -411,11 +395,11 @@ def test_an_err_in_a_batch_is_that_message_only(netx_stack) -> None:
     assert s.client.nx_pop3_client_response_code == lib.NX_POP3_RESPONSE_SYS_TEMP
     assert batch.next() == (0, 2, body(2))
     assert batch.next()[0] == lib.NX_NO_MORE_ENTRIES
-    finish(s, t)
+    s.finish()
 
 
 def test_a_batch_cut_mid_body_ends_loudly(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("CAPA", PIPELINING_CAPA),
+    s, t = netx_stack.logged_in(("CAPA", PIPELINING_CAPA),
                      ("RETR 1", [retr_reply(1)[:-9], CLOSE]), ("RETR 2", retr_reply(2)))
     assert capa(s)[0] == 0
     batch = Batch(s, [1, 2])
@@ -424,22 +408,22 @@ def test_a_batch_cut_mid_body_ends_loudly(netx_stack) -> None:
     assert s.message()[0] == lib.NX_NOT_CONNECTED
     assert batch.next()[0] == lib.NX_NOT_CONNECTED
     assert lib.nx_pop3_client_noop(s.client) == lib.NX_NOT_CONNECTED
-    finish(s, t)
+    s.finish()
 
 
 def test_bytes_after_the_last_reply_of_a_batch_are_unsolicited(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("CAPA", PIPELINING_CAPA),
+    s, t = netx_stack.logged_in(("CAPA", PIPELINING_CAPA),
                      ("RETR 1", retr_reply(1) + b"+OK stray\r\n"), ("NOOP", b"+OK\r\n"))
     assert capa(s)[0] == 0
     batch = Batch(s, [1])
     assert batch.next() == (0, 1, body(1))
     assert batch.next()[0] == lib.NX_NO_MORE_ENTRIES
     assert lib.nx_pop3_client_noop(s.client) == lib.NX_POP3_UNEXPECTED_DATA
-    finish(s, t)
+    s.finish()
 
 
 def test_batch_arguments(netx_stack) -> None:
-    s, t = logged_in(netx_stack, ("NOOP", b"+OK\r\n"))
+    s, t = netx_stack.logged_in(("NOOP", b"+OK\r\n"))
     empty = Batch(s, [])
     assert empty.status == 0 and empty.next()[0] == lib.NX_NO_MORE_ENTRIES
     item, size = ffi.new("UINT *"), ffi.new("ULONG64 *")
@@ -449,4 +433,4 @@ def test_batch_arguments(netx_stack) -> None:
     assert zero.status == lib.NX_POP3_CLIENT_INVALID_INDEX
     assert lib.nx_pop3_client_noop(s.client) == 0
     assert lib.nx_pop3_client_pipeline_start(s.client, ffi.NULL, ffi.NULL, 0) == lib.NX_PTR_ERROR
-    finish(s, t)
+    s.finish()
