@@ -9,6 +9,13 @@
  *
  * Command line (semihosting), space-separated key=value words, in any order:
  *   server=10.0.2.100 port=110 user=NAME pass=SECRET apop=0|1 delete=0|1 wait=SECONDS
+ *   ca=HOSTPATH seed=HOSTPATH name=DNSNAME
+ * ca= turns on POP3S (implicit TLS, RFC 8314; the port then defaults to 995): the
+ * trusted CA chain (PEM) is read from that host file through semihosting at run
+ * time, nothing is compiled in. name= is the DNS name the server's certificate must
+ * carry (Mbed TLS 2.28 matches DNS names only). seed= is a host file of random bytes
+ * that stands in for a TRNG: QEMU's board has none (app_entropy() is the hook a real
+ * board fills from its TRNG).
  * Words without '=' (such as a program name) are ignored. selftest=fault executes an
  * undefined instruction instead, to check the fault handler's report and exit status.
  */
@@ -20,7 +27,10 @@
 #include "board_net.h"
 #include "nx_api.h"
 #include "nx_transport_lwip.h"
+#include "nx_transport_tls.h"
 #include "nxd_pop3_client.h"
+
+#include "mbedtls/memory_buffer_alloc.h"
 
 #define APP_GUEST_ADDRESS IP_ADDRESS(10, 0, 2, 15)
 #define APP_GUEST_NETMASK IP_ADDRESS(255, 255, 255, 0)
@@ -28,8 +38,16 @@
 
 #define APP_POOL_PAYLOAD 1536u
 #define APP_POOL_COUNT   16u
-#define APP_CMDLINE_SIZE 256u
+#define APP_CMDLINE_SIZE 768u
 #define APP_MAX_WORDS    16u
+#define APP_PATH_SIZE    200u
+/* POP3S: Mbed TLS's heap (a 16 KiB record in, 2 KiB out, the parsed certificates,
+ * the handshake's ECP and bignum work), the CA chain file and the seed file. */
+#define APP_TLS_HEAP_SIZE (40u * 1024u)
+#define APP_CA_SIZE      (8u * 1024u)
+#define APP_SEED_SIZE    1024u
+#define APP_HEAP_PAINT   0xA5u
+#define APP_HEAP_HEADER  64u /* the allocator's first header, left unpainted */
 /* message_get calls per message: far above what any mailbox here needs. */
 #define APP_MAX_PIECES   (1ul << 22)
 /* Chained buffers walked per packet. */
@@ -50,6 +68,9 @@ typedef struct APP_CONFIG_STRUCT
     UINT delete_after;
     ULONG reply_wait; /* ticks; 0 keeps the client's default */
     UINT fault_selftest;
+    CHAR ca_path[APP_PATH_SIZE];   /* "" : plain POP3 */
+    CHAR seed_path[APP_PATH_SIZE];
+    CHAR server_name[APP_PATH_SIZE];
 } APP_CONFIG;
 
 static UCHAR app_pool_memory[NX_PACKET_POOL_SIZE(APP_POOL_PAYLOAD, APP_POOL_COUNT)]
@@ -60,6 +81,15 @@ static NX_POP3_CLIENT app_client;
 static NX_LWIP_TRANSPORT app_lwip;
 static NX_TRANSPORT app_transport;
 static char app_cmdline[APP_CMDLINE_SIZE];
+
+/* POP3S: the TLS transport over the lwIP one, its heap, the CA chain and the seed. */
+static NX_TRANSPORT_TLS app_tls;
+static NX_TRANSPORT app_tls_transport;
+static unsigned char app_tls_heap[APP_TLS_HEAP_SIZE] __attribute__((aligned(8)));
+static UCHAR app_ca[APP_CA_SIZE + 1u];
+static UCHAR app_seed[APP_SEED_SIZE];
+static ULONG app_seed_length;
+static ULONG app_seed_used;
 
 /* The batch being fetched: its message numbers (first .. first + count - 1) and
  * their unique-ids ("" when the server listed none). */
@@ -181,6 +211,7 @@ static int app_parse_cmdline(char *line, APP_CONFIG *config)
     unsigned int words = 0u;
     char *p = line;
     ULONG value;
+    UINT port_given = 0u;
 
     config->server = IP_ADDRESS(10, 0, 2, 100);
     config->port = 110u;
@@ -190,6 +221,9 @@ static int app_parse_cmdline(char *line, APP_CONFIG *config)
     config->delete_after = 0u;
     config->reply_wait = 0u;
     config->fault_selftest = 0u;
+    config->ca_path[0] = '\0';
+    config->seed_path[0] = '\0';
+    config->server_name[0] = '\0';
 
     while (*p != '\0' && words < APP_MAX_WORDS)
     {
@@ -233,6 +267,7 @@ static int app_parse_cmdline(char *line, APP_CONFIG *config)
             {
                 return -1;
             }
+            port_given = 1u;
         }
         else if (strcmp(word, "user") == 0)
         {
@@ -271,6 +306,20 @@ static int app_parse_cmdline(char *line, APP_CONFIG *config)
             }
             config->reply_wait = value * NX_IP_PERIODIC_RATE;
         }
+        else if (strcmp(word, "ca") == 0 || strcmp(word, "seed") == 0 || strcmp(word, "name") == 0)
+        {
+            CHAR *dest = (word[0] == 'c') ? config->ca_path
+                         : (word[0] == 's') ? config->seed_path : config->server_name;
+
+            if (app_copy_text(dest, APP_PATH_SIZE, equals + 1) != 0)
+            {
+                return -1;
+            }
+            if (word[0] == 'c' && !port_given)
+            {
+                config->port = 995u;
+            }
+        }
         else if (strcmp(word, "selftest") == 0 && strcmp(equals + 1, "fault") == 0)
         {
             config->fault_selftest = 1u;
@@ -284,7 +333,101 @@ static int app_parse_cmdline(char *line, APP_CONFIG *config)
     {
         return 0;
     }
+    if (config->ca_path[0] != '\0' && (config->seed_path[0] == '\0' || config->server_name[0] == '\0'))
+    {
+        return -1; /* POP3S needs the seed and the name to verify */
+    }
     return (config->user[0] != '\0' && config->password[0] != '\0') ? 0 : -1;
+}
+
+/* The entropy hook (NX_TRANSPORT_TLS_CONFIG.entropy): full-entropy bytes for Mbed
+ * TLS's CTR_DRBG, at its seeding and at each reseed. QEMU's board has no TRNG, so
+ * here the bytes come from the seed file the host gave (random bytes the test
+ * writes for each run), each byte used once; when they run out the hook fails and
+ * so does the handshake, rather than reuse any. A real board reads its TRNG here
+ * (e.g. the RNG peripheral's data register, after its health checks). */
+static INT app_entropy(VOID *context, UCHAR *output, size_t length)
+{
+    (void)context;
+    if (length > app_seed_length - app_seed_used)
+    {
+        return -1;
+    }
+    memcpy(output, &app_seed[app_seed_used], length);
+    app_seed_used += (ULONG)length;
+    return 0;
+}
+
+/* The most of Mbed TLS's heap buffer ever used: the buffer is painted after the
+ * allocator's init, and everything up to the last byte not of the paint was used
+ * (first fit from the bottom: blocks, their headers and the holes between them). */
+static void app_tls_heap_paint(void)
+{
+    memset(&app_tls_heap[APP_HEAP_HEADER], APP_HEAP_PAINT, sizeof(app_tls_heap) - APP_HEAP_HEADER);
+}
+
+static ULONG app_tls_heap_peak(void)
+{
+    ULONG n = sizeof(app_tls_heap);
+
+    while (n > APP_HEAP_HEADER && app_tls_heap[n - 1u] == APP_HEAP_PAINT)
+    {
+        n--;
+    }
+    return n;
+}
+
+/* POP3S: Mbed TLS's heap over a static buffer, the CA chain and the seed read from
+ * the host, and the TLS transport over the lwIP one. Exits on failure. */
+static void app_tls_setup(const APP_CONFIG *config)
+{
+    long length;
+    ULONG ca_length;
+    UINT status;
+    NX_TRANSPORT_TLS_CONFIG tls_config;
+
+    mbedtls_memory_buffer_alloc_init(app_tls_heap, sizeof(app_tls_heap));
+    app_tls_heap_paint();
+
+    length = board_read_file(config->ca_path, app_ca, APP_CA_SIZE);
+    if (length <= 0)
+    {
+        printf("ERROR ca 0x%02X\r\n", (unsigned int)BOARD_EXIT_USAGE); /* no such file */
+        board_exit(BOARD_EXIT_USAGE);
+    }
+    app_ca[length] = '\0'; /* PEM: NUL-terminated, the NUL counted */
+    ca_length = (ULONG)length + 1u;
+    length = board_read_file(config->seed_path, app_seed, sizeof(app_seed));
+    if (length <= 0)
+    {
+        printf("ERROR seed 0x%02X\r\n", (unsigned int)BOARD_EXIT_USAGE);
+        board_exit(BOARD_EXIT_USAGE);
+    }
+    app_seed_length = (ULONG)length;
+    app_seed_used = 0u;
+
+    memset(&tls_config, 0, sizeof(tls_config));
+    tls_config.ca_chain = app_ca;
+    tls_config.ca_chain_length = ca_length;
+    tls_config.server_name = config->server_name;
+    tls_config.implicit = NX_TRUE;
+    tls_config.entropy = app_entropy;
+    tls_config.entropy_context = NX_NULL;
+    status = nx_transport_tls_init(&app_tls_transport, &app_tls, &app_transport, &tls_config);
+    if (status != NX_SUCCESS)
+    {
+        printf("ERROR tls 0x%02X mbedtls -0x%04X\r\n", (unsigned int)status,
+               (unsigned int)-nx_transport_tls_last_error(&app_tls));
+        board_exit((int)status);
+    }
+}
+
+/* The TLS line: the server's verification flags (0: verified) and Mbed TLS's last error. */
+static void app_tls_report(void)
+{
+    printf("TLS verify=0x%08lX error=-0x%04X\r\n",
+           (unsigned long)nx_transport_tls_last_verify_result(&app_tls),
+           (unsigned int)-nx_transport_tls_last_error(&app_tls));
 }
 
 /* Reports a failed step, tears the client down, and exits with the NetX status. */
@@ -483,7 +626,8 @@ int main(void)
     if (board_cmdline(app_cmdline, sizeof(app_cmdline)) < 0
         || app_parse_cmdline(app_cmdline, &config) != 0)
     {
-        printf("usage: server=A.B.C.D port=N user=NAME pass=SECRET [apop=0|1] [delete=0|1] [wait=S]\r\n");
+        printf("usage: server=A.B.C.D port=N user=NAME pass=SECRET [apop=0|1] [delete=0|1] [wait=S]"
+               " [ca=PATH seed=PATH name=DNSNAME]\r\n");
         return BOARD_EXIT_USAGE;
     }
     if (config.fault_selftest)
@@ -496,6 +640,10 @@ int main(void)
         return BOARD_EXIT_DEVICE;
     }
     (void)nx_lwip_transport_init(&app_lwip, &app_transport, board_net_poll, NX_NULL, app_clock);
+    if (config.ca_path[0] != '\0')
+    {
+        app_tls_setup(&config);
+    }
 
     status = nx_packet_pool_create(&app_pool, "pop3 pool", APP_POOL_PAYLOAD, app_pool_memory,
                                    sizeof(app_pool_memory));
@@ -504,7 +652,8 @@ int main(void)
         app_fail("pool", status, 0u);
     }
     status = nx_ip_create(&app_ip, "ip", APP_GUEST_ADDRESS, APP_GUEST_NETMASK, &app_pool,
-                          &app_transport, NX_NULL, 0u, 0u);
+                          config.ca_path[0] != '\0' ? &app_tls_transport : &app_transport,
+                          NX_NULL, 0u, 0u);
     if (status != NX_SUCCESS)
     {
         app_fail("ip", status, 0u);
@@ -517,6 +666,10 @@ int main(void)
 
     status = nx_pop3_client_create(&app_client, config.apop, &app_ip, &app_pool, config.server,
                                    config.port, config.user, config.password);
+    if (config.ca_path[0] != '\0')
+    {
+        app_tls_report(); /* the handshake is over, verified or not */
+    }
     if (status != NX_SUCCESS)
     {
         app_fail("login", status, 0u); /* a failed create cleans up after itself */
@@ -572,6 +725,13 @@ int main(void)
     printf("POOL %lu/%lu free\r\n", (unsigned long)pool_free, (unsigned long)pool_total);
     printf("NET rx %lu dropped %lu tx %lu dropped %lu\r\n", (unsigned long)counters[0],
            (unsigned long)counters[1], (unsigned long)counters[2], (unsigned long)counters[3]);
+    if (config.ca_path[0] != '\0')
+    {
+        nx_transport_tls_delete(&app_tls);
+        printf("TLS heap peak %lu of %lu seed used %lu of %lu\r\n", (unsigned long)app_tls_heap_peak(),
+               (unsigned long)sizeof(app_tls_heap), (unsigned long)app_seed_used,
+               (unsigned long)app_seed_length);
+    }
     if (pool_free != pool_total)
     {
         printf("ERROR pool 0x%02X\r\n", (unsigned int)NX_POOL_ERROR);
