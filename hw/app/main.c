@@ -377,6 +377,14 @@ static ULONG app_tls_heap_peak(void)
     return n;
 }
 
+/* The TLS line: the server's verification flags (0: verified) and Mbed TLS's last error. */
+static void app_tls_report(void)
+{
+    printf("TLS verify=0x%08lX error=-0x%04X\r\n",
+           (unsigned long)nx_transport_tls_last_verify_result(&app_tls),
+           (unsigned int)-nx_transport_tls_last_error(&app_tls));
+}
+
 /* POP3S: Mbed TLS's heap over a static buffer, the CA chain and the seed read from
  * the host, and the TLS transport over the lwIP one. Exits on failure. */
 static void app_tls_setup(const APP_CONFIG *config)
@@ -416,19 +424,12 @@ static void app_tls_setup(const APP_CONFIG *config)
     status = nx_transport_tls_init(&app_tls_transport, &app_tls, &app_transport, &tls_config);
     if (status != NX_SUCCESS)
     {
-        printf("ERROR tls 0x%02X mbedtls -0x%04X\r\n", (unsigned int)status,
-               (unsigned int)-nx_transport_tls_last_error(&app_tls));
+        app_tls_report(); /* Mbed TLS's error: why (no entropy, no CA parsed) */
+        printf("ERROR tls 0x%02X\r\n", (unsigned int)status);
         board_exit((int)status);
     }
 }
 
-/* The TLS line: the server's verification flags (0: verified) and Mbed TLS's last error. */
-static void app_tls_report(void)
-{
-    printf("TLS verify=0x%08lX error=-0x%04X\r\n",
-           (unsigned long)nx_transport_tls_last_verify_result(&app_tls),
-           (unsigned int)-nx_transport_tls_last_error(&app_tls));
-}
 
 /* Reports a failed step, tears the client down, and exits with the NetX status. */
 __attribute__((noreturn)) static void app_fail(const char *step, UINT status, UINT client_created)

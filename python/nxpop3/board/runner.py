@@ -8,6 +8,13 @@ connected to a POP3 server on the host. The firmware's verdict is its semihostin
 status, which becomes QEMU's: 0, the first NetX status that was not ``NX_SUCCESS``, or a
 board status (:mod:`nxpop3.board.exit_codes`).
 
+POP3S: ``fetch_mailbox(..., cafile=PATH)`` has the firmware speak TLS from the first
+byte (Mbed TLS on the board) to 10.0.2.100:995, relayed unchanged to the host's server;
+the firmware reads the CA chain from ``cafile`` through semihosting at run time and
+checks that the server's certificate names ``server_name`` (``"localhost"``). QEMU's
+board has no TRNG: the firmware's entropy hook reads a seed file of random bytes the
+runner writes for each run (``os.urandom``), unless ``seed_file`` names one.
+
 Pure Python: importing this module loads neither the C extension nor QEMU.
 
 Example::
@@ -27,6 +34,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +45,7 @@ from .firmware import build_firmware, missing_build_tools
 __all__ = [
     "GUEST_SERVER_ADDRESS",
     "GUEST_SERVER_PORT",
+    "GUEST_SERVER_TLS_PORT",
     "QEMU",
     "QemuResult",
     "fetch_mailbox",
@@ -49,6 +58,11 @@ __all__ = [
 #: Where the guest finds the POP3 server (QEMU's user network forwards it to the host).
 GUEST_SERVER_ADDRESS = "10.0.2.100"
 GUEST_SERVER_PORT = 110
+#: The guest's port for POP3S (RFC 8314), relayed like 110.
+GUEST_SERVER_TLS_PORT = 995
+#: Random bytes the runner gives the firmware's entropy hook per run (it seeds
+#: Mbed TLS's CTR_DRBG with 48 of them; the rest covers reseeds).
+SEED_BYTES = 256
 
 QEMU = "qemu-system-arm"
 
@@ -62,6 +76,8 @@ _FETCHED = re.compile(r"^FETCHED (\d+) peak (\d+)[ \t\r]*$", re.MULTILINE)
 _STAT = re.compile(r"^STAT (\d+) (\d+)\s*$", re.MULTILINE)
 _ERROR = re.compile(r"^ERROR (\S+) 0x([0-9A-Fa-f]+)\s*$", re.MULTILINE)
 _LOGIN = re.compile(r"^LOGIN (\w+)\s*$", re.MULTILINE)
+_TLS = re.compile(r"^TLS verify=0x([0-9A-Fa-f]{8}) error=-0x([0-9A-Fa-f]+)\s*$", re.MULTILINE)
+_TLS_HEAP = re.compile(r"^TLS heap peak (\d+) of (\d+) seed used (\d+) of (\d+)\s*$", re.MULTILINE)
 _WORD = re.compile(r"^[\x21-\x7e]+$")
 
 
@@ -138,6 +154,27 @@ class QemuResult:
         found = _ERROR.search(self.uart)
         return (found.group(1), int(found.group(2), 16)) if found else None
 
+    @property
+    def tls_verify(self) -> int | None:
+        """The server certificate's verification flags after the firmware's TLS
+        handshake (Mbed TLS's ``MBEDTLS_X509_BADCERT_*``; 0: verified); None when
+        it ran no TLS."""
+        found = _TLS.search(self.uart)
+        return int(found.group(1), 16) if found else None
+
+    @property
+    def tls_error(self) -> int | None:
+        """Mbed TLS's last error code after the handshake (negative; 0: none)."""
+        found = _TLS.search(self.uart)
+        return -int(found.group(2), 16) if found else None
+
+    @property
+    def tls_heap(self) -> tuple[int, int] | None:
+        """``(peak, size)``: the most of Mbed TLS's static heap buffer the run used,
+        in bytes, and the buffer's size; None when it ran no TLS or did not finish."""
+        found = _TLS_HEAP.search(self.uart)
+        return (int(found.group(1)), int(found.group(2))) if found else None
+
     def describe(self) -> str:
         """A multi-line account of the run, for assertion messages."""
         state = "timed out" if self.timed_out else f"exit status {self.exit_code}"
@@ -164,14 +201,31 @@ def firmware_command_line(
     apop: bool = False,
     delete: bool = False,
     server: str = GUEST_SERVER_ADDRESS,
-    port: int = GUEST_SERVER_PORT,
+    port: int | None = None,
     wait: int | None = None,
+    cafile: str | os.PathLike[str] | None = None,
+    seed_file: str | os.PathLike[str] | None = None,
+    server_name: str = "localhost",
 ) -> list[str]:
-    """The firmware's ``key=value`` words (its semihosting command line)."""
+    """The firmware's ``key=value`` words (its semihosting command line).
+
+    ``cafile`` turns on POP3S: the host path of the trusted CA chain (PEM), read by
+    the firmware at run time; ``seed_file`` (required with it) the host path of the
+    random bytes its entropy hook hands Mbed TLS; ``server_name`` the DNS name the
+    server's certificate must carry. ``port`` defaults to 110, or 995 with TLS.
+    """
+    if port is None:
+        port = GUEST_SERVER_TLS_PORT if cafile is not None else GUEST_SERVER_PORT
     words = {"server": server, "port": str(port), "user": user, "pass": password,
              "apop": "1" if apop else "0", "delete": "1" if delete else "0"}
     if wait is not None:
         words["wait"] = str(int(wait))
+    if cafile is not None:
+        if seed_file is None:
+            raise ValueError("POP3S on the board needs a seed file for its entropy hook")
+        words["ca"] = os.path.abspath(cafile)
+        words["seed"] = os.path.abspath(seed_file)
+        words["name"] = server_name
     for key, value in words.items():
         if not _WORD.match(value):
             raise ValueError(f"{key} must be printable ASCII without spaces: {value!r}")
@@ -185,11 +239,13 @@ def qemu_command(
     server: tuple[str, int] | None = None,
     qemu: str = QEMU,
     relay_idle: float = 120.0,
+    guest_port: int = GUEST_SERVER_PORT,
 ) -> list[str]:
     """The QEMU command line for one boot.
 
     ``server`` is the host's ``(host, port)`` that guest connections to
-    10.0.2.100:110 are relayed to; None leaves the guest with no way out.
+    10.0.2.100:``guest_port`` are relayed to, byte for byte (TLS passes through);
+    None leaves the guest with no way out.
     """
     semihosting = "enable=on,target=native,arg=nxpop3_fw"
     for word in args:
@@ -202,7 +258,7 @@ def qemu_command(
         relay = [sys.executable, str(_RELAY), host, str(int(port)), f"{relay_idle:g}"]
         if any(" " in part for part in relay):
             raise ValueError(f"paths with spaces cannot go in a guestfwd command: {relay}")
-        nic += (f",guestfwd=tcp:{GUEST_SERVER_ADDRESS}:{GUEST_SERVER_PORT}-cmd:"
+        nic += (f",guestfwd=tcp:{GUEST_SERVER_ADDRESS}:{int(guest_port)}-cmd:"
                 + _qemu_escape(" ".join(relay)))
     return [qemu, "-M", "mps2-an385", "-display", "none", "-monitor", "none",
             "-serial", "stdio", "-semihosting-config", semihosting,
@@ -216,9 +272,11 @@ def run_firmware(
     server: tuple[str, int] | None = None,
     timeout: float = 60.0,
     qemu: str = QEMU,
+    guest_port: int = GUEST_SERVER_PORT,
 ) -> QemuResult:
     """Boot the firmware once under a timeout; returns its exit status and UART output."""
-    command = qemu_command(firmware, args, server=server, qemu=qemu, relay_idle=timeout)
+    command = qemu_command(firmware, args, server=server, qemu=qemu, relay_idle=timeout,
+                           guest_port=guest_port)
     started = time.monotonic()
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
@@ -250,20 +308,38 @@ def fetch_mailbox(
     delete: bool = False,
     wait: int | None = None,
     timeout: float = 60.0,
+    cafile: str | os.PathLike[str] | None = None,
+    seed_file: str | os.PathLike[str] | None = None,
+    server_name: str = "localhost",
 ) -> QemuResult:
     """Boot the example firmware against the POP3 server at ``host:port``.
 
     It logs in (APOP if asked and offered), asks CAPA, fetches every message in
     batches (pipelined when the server lists PIPELINING), printing
     ``MSG index size crc32 uid``, optionally deletes each, quits and exits.
+
+    With ``cafile`` it speaks POP3S (TLS from the first byte) and verifies the
+    server's certificate against that CA chain and ``server_name``; without
+    ``seed_file`` a fresh one of random bytes is written for this run.
     """
-    words = firmware_command_line(user, password, apop=apop, delete=delete, wait=wait)
-    return run_firmware(firmware, words, server=(host, port), timeout=timeout)
+    if cafile is None:
+        words = firmware_command_line(user, password, apop=apop, delete=delete, wait=wait)
+        return run_firmware(firmware, words, server=(host, port), timeout=timeout)
+    with tempfile.TemporaryDirectory(prefix="nxpop3-seed-") as folder:
+        if seed_file is None:
+            seed_file = Path(folder) / "seed.bin"
+            seed_file.write_bytes(os.urandom(SEED_BYTES))
+        words = firmware_command_line(user, password, apop=apop, delete=delete, wait=wait,
+                                      cafile=cafile, seed_file=seed_file,
+                                      server_name=server_name)
+        return run_firmware(firmware, words, server=(host, port), timeout=timeout,
+                            guest_port=GUEST_SERVER_TLS_PORT)
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m nxpop3.board") -> int:
-    """``python -m nxpop3.board HOST PORT USER PASSWORD [--apop] [--delete]``: build the
-    firmware, boot it against that server, print its UART output; exits with its status."""
+    """``python -m nxpop3.board HOST PORT USER PASSWORD [--apop] [--delete] [--cafile PEM]``:
+    build the firmware, boot it against that server, print its UART output; exits with its
+    status."""
     import argparse
 
     parser = argparse.ArgumentParser(prog=prog, description=main.__doc__)
@@ -273,13 +349,19 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m nxpop3.board"
     parser.add_argument("password")
     parser.add_argument("--apop", action="store_true")
     parser.add_argument("--delete", action="store_true")
+    parser.add_argument("--cafile", help="POP3S: the CA chain (PEM) the firmware trusts")
+    parser.add_argument("--seed-file", help="POP3S: random bytes for the entropy hook "
+                        "(default: fresh ones)")
+    parser.add_argument("--server-name", default="localhost",
+                        help="POP3S: the DNS name the certificate must carry")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--source", help="nxpop3 checkout (default: searched)")
     options = parser.parse_args(argv)
     firmware = build_firmware(options.source)
     result = fetch_mailbox(firmware, options.host, options.port, options.user,
                            options.password, apop=options.apop, delete=options.delete,
-                           timeout=options.timeout)
+                           timeout=options.timeout, cafile=options.cafile,
+                           seed_file=options.seed_file, server_name=options.server_name)
     sys.stdout.write(result.uart)
     sys.stderr.write(result.stderr)
     if result.timed_out:
