@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Print the Cortex-M3 (-Os) footprint of the POP3 client, the packet pool and the shim.
+"""Print the Cortex-M3 (-Os) footprint of the POP3 client, the packet pool and the shim,
+and of Mbed TLS and the TLS transport apart from them.
 
 Sizes come from ``arm-none-eabi-size`` on the members of the firmware build's static
 libraries; the control block sizes from a probe object compiled with the compiler, flags,
@@ -16,6 +17,12 @@ checkout>``.
 
 For comparison: NetX Duo's POP3 client with MD5 is about 6.1 KB of text and its
 NX_POP3_CLIENT is 576 bytes.
+
+TLS (POP3S): Mbed TLS's text and static RAM as linked into the firmware (its symbols,
+from ``nm``), the TLS transport's, ``sizeof(NX_TRANSPORT_TLS)``, the buffers the example
+gives it (heap, CA chain, seed), and the heap's high-water mark in one POP3S fetch on
+QEMU from the test server (a 2 KB message and a 190 KB one, a P-256 ECDSA or a
+2048-bit RSA certificate; skipped with --no-run, or without qemu-system-arm or trustme).
 """
 from __future__ import annotations
 
@@ -48,6 +55,12 @@ COMPONENTS = [
     ("lwIP transport", "libnxpop3_transport_lwip.a", ("nx_transport_lwip",)),
     ("lwIP (IPv4, TCP)", "libnxpop3_lwip.a", ("",)),
 ]
+MBEDTLS_LIBRARY = "libnxpop3_mbedtls.a"
+TLS_TRANSPORT_LIBRARY = "csrc/libnxpop3_transport_tls.a"
+TLS_PROBE_LIKE = "csrc/transport/tls/nx_transport_tls.c"
+# The example's static buffers for POP3S (hw/app/main.c).
+TLS_APP_BUFFERS = [("app_tls_heap", "Mbed TLS heap (static buffer)"),
+                   ("app_ca", "CA chain file buffer"), ("app_seed", "seed file buffer")]
 
 PROBE_TYPES = ["NX_POP3_CLIENT", "NX_PACKET_POOL", "NX_PACKET", "NX_IP", "NX_TCP_SOCKET"]
 
@@ -74,16 +87,16 @@ def member_sizes(library: Path) -> dict[str, tuple[int, int, int]]:
     return sizes
 
 
-def client_compile_command(build: Path) -> list[str]:
-    """The compiler and flags the build used for the client, without its input, output,
-    dependency files or -Werror (the probe is not the client's code)."""
+def client_compile_command(build: Path, like: str = PROBE_LIKE) -> list[str]:
+    """The compiler and flags the build used for the client (or for ``like``), without
+    its input, output, dependency files or -Werror (the probe is not the client's code)."""
     entries = json.loads((build / "compile_commands.json").read_text())
     for entry in entries:
-        if entry["file"].replace(os.sep, "/").endswith(PROBE_LIKE):
+        if entry["file"].replace(os.sep, "/").endswith(like):
             words = entry["arguments"] if "arguments" in entry else shlex.split(entry["command"])
             break
     else:
-        sys.exit(f"footprint: {PROBE_LIKE} is not in {build / 'compile_commands.json'}")
+        sys.exit(f"footprint: {like} is not in {build / 'compile_commands.json'}")
     command: list[str] = []
     skip = False
     for word in words:
@@ -98,11 +111,13 @@ def client_compile_command(build: Path) -> list[str]:
     return command
 
 
-def probe_sizes(build: Path) -> dict[str, int]:
+def probe_sizes(build: Path, types: list[str] = PROBE_TYPES,
+                headers: tuple[str, ...] = ("nx_api.h", "nxd_pop3_client.h"),
+                like: str = PROBE_LIKE) -> dict[str, int]:
     """sizeof() of the control blocks, as the cross compiler lays them out."""
-    source = "".join(f"{t} nxpop3_probe_{t};\n" for t in PROBE_TYPES)
-    source = '#include "nx_api.h"\n#include "nxd_pop3_client.h"\n' + source
-    compile_command = client_compile_command(build)
+    source = "".join(f"{t} nxpop3_probe_{t};\n" for t in types)
+    source = "".join(f'#include "{h}"\n' for h in headers) + source
+    compile_command = client_compile_command(build, like)
     with tempfile.TemporaryDirectory() as tmp:
         c_file = Path(tmp) / "probe.c"
         o_file = Path(tmp) / "probe.o"
@@ -174,9 +189,103 @@ def linked_text(elf: Path, names: set[str]) -> int:
     return total
 
 
+def linked_sizes(elf: Path, names: set[str] | None = None) -> dict[str, tuple[str, int]]:
+    """Each symbol the firmware links: its nm type and size (all, or those in ``names``)."""
+    out = subprocess.run([tool("nm"), "-S", "-t", "d", "--defined-only", str(elf)], check=True,
+                         capture_output=True, text=True).stdout
+    found: dict[str, tuple[str, int]] = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) == 4 and (names is None or fields[3] in names):
+            found[fields[3]] = (fields[2], int(fields[1]))
+    return found
+
+
+def library_symbols(library: Path) -> set[str]:
+    """Every global or local name a static library's members define."""
+    out = subprocess.run([tool("nm"), "--defined-only", str(library)], check=True,
+                         capture_output=True, text=True).stdout
+    return {f[2] for f in (line.split() for line in out.splitlines()) if len(f) == 3}
+
+
+def linked_text_ram(elf: Path, names: set[str]) -> tuple[int, int]:
+    """(text incl. constants, data + bss) of those symbols as the firmware links them."""
+    text = ram = 0
+    for kind, size in linked_sizes(elf, names).values():
+        if kind in "TtRr":
+            text += size
+        elif kind in "DdBbCc":
+            ram += size
+    return text, ram
+
+
+def tls_heap_peak(firmware: Path) -> list[tuple[str, int, int]]:
+    """Boot one POP3S fetch per certificate kind; (kind, peak, heap size) of each."""
+    from nxpop3.board import fetch_mailbox, missing_tools
+    from nxpop3.testing import Pop3Server
+    from nxpop3.testing.certificates import CertificateAuthority
+
+    if missing_tools():
+        raise RuntimeError("needs " + ", ".join(missing_tools()))
+    messages = [b"Subject: small\r\n\r\n" + b"x" * 2000 + b"\r\n",
+                b"Subject: big\r\n\r\n" + (b"y" * 76 + b"\r\n") * 2500]
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("ecdsa", "rsa"):
+            authority = CertificateAuthority(kind)
+            cafile = authority.write_ca(Path(tmp) / f"{kind}.pem")
+            with Pop3Server(messages, tls=authority.server_context()) as server:
+                result = fetch_mailbox(firmware, server.host, server.port, server.user,
+                                       server.password, cafile=cafile, timeout=120)
+            if result.exit_code != 0 or result.tls_heap is None:
+                raise RuntimeError(f"the POP3S run failed:\n{result.describe()}")
+            results.append((kind, *result.tls_heap))
+    return results
+
+
+def print_tls(build: Path, run: bool) -> None:
+    """Mbed TLS and the TLS transport, apart from the client."""
+    elf = build / FIRMWARE_NAME
+    mbedtls = build / MBEDTLS_LIBRARY
+    transport = build / TLS_TRANSPORT_LIBRARY
+    if not mbedtls.exists() or not transport.exists():
+        print("TLS: not built (no Mbed TLS in this build)")
+        return
+    compiled = member_sizes(mbedtls)
+    print()
+    print("TLS (POP3S), apart from the client; bytes")
+    print(f"{'component':<30} {'text':>7} {'RAM':>6}")
+    text, ram = linked_text_ram(elf, library_symbols(mbedtls))
+    print(f"{'Mbed TLS 2.28, linked':<30} {text:>7} {ram:>6}   (static data + bss)")
+    print(f"{'  compiled (whole library)':<30} {sum(t for t, _, _ in compiled.values()):>7} "
+          f"{sum(d + b for _, d, b in compiled.values()):>6}   (hw/mbedtls config; "
+          "--gc-sections drops the rest)")
+    text, ram = linked_text_ram(elf, library_symbols(transport))
+    print(f"{'TLS transport, linked':<30} {text:>7} {ram:>6}")
+    sizes = probe_sizes(build, ["NX_TRANSPORT_TLS"], ("nx_transport_tls.h",), TLS_PROBE_LIKE)
+    print(f"{'sizeof(NX_TRANSPORT_TLS)':<30} {'':>7} {sizes.get('NX_TRANSPORT_TLS', 0):>6}"
+          "   (one connection; the application's)")
+    buffers = linked_sizes(elf, {name for name, _ in TLS_APP_BUFFERS})
+    for name, label in TLS_APP_BUFFERS:
+        size = buffers.get(name, ("", 0))[1]
+        print(f"{label:<30} {'':>7} {size:>6}   (hw/app/main.c {name})")
+    if not run:
+        return
+    try:
+        peaks = tls_heap_peak(elf)
+    except (ImportError, RuntimeError) as exc:
+        print(f"heap high-water mark: not measured ({exc})")
+        return
+    for kind, peak, size in peaks:
+        print(f"{'Mbed TLS heap, used at most':<30} {'':>7} {peak:>6}   (of {size}; one POP3S "
+              f"fetch, {kind} certificate, 16 KiB records)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", type=Path, default=default_build_dir(REPO))
+    parser.add_argument("--no-run", action="store_true",
+                        help="do not boot QEMU to measure Mbed TLS's heap")
     options = parser.parse_args()
     build = options.build_dir.resolve()
     try:
@@ -212,6 +321,7 @@ def main() -> int:
     for name, size in probe_sizes(build).items():
         note = "   (NetX Duo reference: 576)" if name == "NX_POP3_CLIENT" else ""
         print(f"sizeof({name}) = {size}{note}")
+    print_tls(build, not options.no_run)
     return 0
 
 
