@@ -103,6 +103,9 @@ def test_close_without_quit_keeps_messages(server) -> None:
     client = connect(server)
     client.delete(1)
     client.close()
+    # The server sees the close on its own thread and only then unlocks the
+    # maildrop (a second session before that is [IN-USE], as on a real server).
+    assert server.wait_idle()
     with connect(server) as again:
         assert again.stat()[0] == 3
 
