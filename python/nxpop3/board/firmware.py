@@ -112,7 +112,8 @@ def build_firmware(
 
     The build folder is reused, so a second call only checks that nothing changed; the
     static libraries (``csrc/libnxpop3_core.a``, ``libnxpop3_lwip.a``...) are left in it.
-    lwIP is fetched on the first configure (``hw/scripts/fetch_lwip.sh``).
+    lwIP and Mbed TLS are fetched on the first configure (``hw/scripts/fetch_lwip.sh``,
+    ``hw/scripts/fetch_mbedtls.sh``).
     """
     source = Path(source_dir) if source_dir is not None else find_source_dir()
     build = Path(build_dir) if build_dir is not None else default_build_dir(source)
