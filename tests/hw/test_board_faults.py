@@ -33,3 +33,7 @@ def test_footprint_script(hw_firmware):
     assert "sizeof(NX_POP3_CLIENT)" in lines
     client_text = int(done.stdout.split("POP3 client", 1)[1].split()[0])
     assert 0 < client_text < 16_384
+    # Mbed TLS apart from the client: its linked text, and its heap's peak in a POP3S run.
+    mbedtls_text = int(done.stdout.split("Mbed TLS 2.28, linked", 1)[1].split()[0])
+    assert 16_384 < mbedtls_text < 131_072, done.stdout
+    assert done.stdout.count("Mbed TLS heap, used at most") == 2, done.stdout
