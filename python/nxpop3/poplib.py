@@ -39,6 +39,7 @@ from .errors import (
     ProtocolError,
     TLSError,
 )
+from .pool import PacketPool
 from .tls import SocketTransport
 
 __all__ = ["POP3", "POP3_SSL", "error_proto", "error_refused"]
@@ -59,6 +60,9 @@ _KEPT_REPLIES = 8
 _MAX_LINE = 2048
 # The pieces retr() splits into lines while the rest arrives.
 _CHUNK = 1 << 20
+# The client's packets: 64 KiB, so a megabyte is 16 receives from Python's socket.
+_PACKET_PAYLOAD = 1 << 16
+_PACKETS = 8
 _TIMESTAMP = re.compile(rb"\+OK.[^<]*(<.*>)")
 _NUMBER = re.compile(r"[0-9]+")
 # The command each Client method sends, for the messages of refusals.
@@ -145,16 +149,19 @@ def _stream_lines(chunks: Iterator[bytes]) -> tuple[list[bytes], int]:
     of one chunk overlaps the server sending the next."""
     lines: list[bytes] = []
     octets = 0
-    rest = b""
+    rest = b""  # the start of a line the last chunk cut
     for chunk in chunks:
         octets += len(chunk)
-        if rest:
-            chunk = rest + chunk
+        if rest[-1:] == CR and chunk[:1] == LF:  # a CRLF cut in two
+            lines.append(rest[:-1])
+            rest, chunk = b"", chunk[1:]
         parts = chunk.split(b"\r\n")
-        rest = parts.pop()
-        if chunk.count(b"\n") != len(parts):  # a bare LF: poplib's rule, on the whole
+        if chunk.count(b"\n") != len(parts) - 1:  # a bare LF: poplib's rule, on the whole
             head = b"".join(line + CRLF for line in lines)
-            return _split_lines(head + chunk + b"".join(chunks))
+            return _split_lines(head + rest + chunk + b"".join(chunks))
+        if rest:
+            parts[0] = rest + parts[0]
+        rest = parts.pop()
         lines += parts
     if rest:
         lines.append(rest)  # a last line without its end (not from a server that ends
@@ -340,7 +347,8 @@ class POP3:
         first = addresses[0][4]
         try:
             return Client(first[0], int(first[1]), tls=implicit, timeout=seconds,
-                          transport=self._wire)
+                          transport=self._wire,
+                          pool=PacketPool(payload_size=_PACKET_PAYLOAD, count=_PACKETS))
         except Pop3Error as exc:
             if self._wire.connect_error is not None:
                 raise self._wire.connect_error from None

@@ -519,3 +519,27 @@ def test_the_migration_page_example_runs(server: Pop3Server) -> None:
     exec(compile(example, str(doc), "exec"), names)
     assert names["count"] == len(MESSAGES)
     assert names["lines"] == MESSAGES[0].split(b"\r\n")[:-1]
+
+
+def test_lines_are_split_as_poplib_splits_them() -> None:
+    # Messages of CR, LF and text (no dots: poplib's unstuffing is the C client's job
+    # here), cut into chunks anywhere, against poplib's own line reader.
+    import io
+    import random
+
+    from nxpop3.poplib import _split_lines, _stream_lines
+
+    rng = random.Random(15)
+    for _ in range(2000):
+        data = bytes(rng.choice(b"ab\r\n") for _ in range(rng.randint(0, 40)))
+        if rng.random() < 0.5:
+            data = data.replace(b"\n", b"\r\n").replace(b"\r\r", b"\r")
+        data += b"\r\n"  # the body's last line end: RFC 1939's terminator starts with it
+        reader = std.POP3.__new__(std.POP3)
+        reader._debugging = 0
+        reader.file = io.BytesIO(b"+OK\r\n" + data + b".\r\n")
+        _, expected, octets = reader._getlongresp()
+        cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(0, 6))))
+        chunks = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
+        assert _split_lines(data) == (expected, octets), data
+        assert _stream_lines(iter(chunks)) == (expected, octets), chunks
