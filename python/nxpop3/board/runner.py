@@ -24,7 +24,7 @@ Example::
     assert result.exit_code == 0, result.uart
     for index, size, crc in result.messages:
         ...
-    assert result.fetch_mode == ("pipelined", 8)  # the server listed PIPELINING
+    assert result.fetch_mode[0] == "pipelined"  # the server listed PIPELINING
     uids = result.uids  # [(index, unique-id)], as UIDL lists them
 """
 from __future__ import annotations
