@@ -1,6 +1,8 @@
 /* Fuzz target: a whole session (greeting, login, STAT, LIST, RETR, DELE, NOOP,
  * RSET, QUIT) against server bytes and segment boundaries from the fuzzer.
- * Every call must return a documented status; the session must end clean. */
+ * Every call must return a documented status; the session must end clean.
+ * Flags: bit 0 APOP; bit 1 the login goes CAPA, STLS, CAPA, then USER/PASS
+ * (connect and login apart), as starttls does. */
 #include "fuzz_harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,10 +29,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     server.nxd_ip_version = NX_IP_VERSION_V4;
     server.nxd_ip_address.v4 = IP_ADDRESS(127, 0, 0, 1);
 
-    status = nxd_pop3_client_create_ext(&session.client, flags & 1u, &session.ip, &session.pool,
-                                        &server, 110, "fuzz", "secret", 100, 100);
-    FUZZ_CHECK(fuzz_documented(status));
-    created = (status == NX_SUCCESS);
+    if ((flags & 2u) == 0u)
+    {
+        status = nxd_pop3_client_create_ext(&session.client, flags & 1u, &session.ip,
+                                            &session.pool, &server, 110, "fuzz", "secret", 100,
+                                            100);
+        FUZZ_CHECK(fuzz_documented(status));
+        created = (status == NX_SUCCESS);
+    }
+    else
+    {
+        status = nxd_pop3_client_connect(&session.client, &session.ip, &session.pool, &server,
+                                         110, 100, 100, NX_NULL);
+        FUZZ_CHECK(fuzz_documented(status));
+        created = (status == NX_SUCCESS);
+        /* Each step answers in any state the one before left. */
+        for (step = 0; created && (step < 4); step++)
+        {
+            status = (step == 1) ? nx_pop3_client_stls(&session.client) :
+                     (step == 3) ? nx_pop3_client_login(&session.client, NX_NULL, "fuzz",
+                                                        "secret") :
+                     nx_pop3_client_capabilities_get(&session.client, NX_NULL, NX_NULL);
+            FUZZ_CHECK(fuzz_documented(status));
+        }
+    }
 
     /* The rest of the session; a failed step does not stop the next ones: the
      * client must answer each call with a documented status in any state. */
