@@ -51,9 +51,11 @@ def relay(host: str, port: int, idle: float = _DEFAULT_IDLE) -> int:
         return 1
     server.setblocking(False)
     guest_in, guest_out = 0, 1
+    duplicate = os.dup(guest_out)
     try:
-        guest_sock = socket.socket(fileno=os.dup(guest_out))
-    except OSError:
+        guest_sock: socket.socket | None = socket.socket(fileno=duplicate)
+    except OSError:  # not a socket (a pipe): the duplicate would keep it open after the end
+        os.close(duplicate)
         guest_sock = None
 
     sel = selectors.DefaultSelector()
