@@ -25,7 +25,7 @@ REASONS = Path(__file__).resolve().with_name("uncovered.txt")
 GOAL_SCOPE = ("csrc/pop3/", "csrc/netx/", "csrc/md5/")
 BRANCH_GOAL = 95.0
 PYTHON_GOAL = 95.0
-PYTHON_FLOOR = 89.0  # enforced until the goal is reached (docs/coverage.md says so)
+PYTHON_FLOOR = 95.0  # the goal, reached (95.4 %): enforced from now on (docs/coverage.md says so)
 
 
 @dataclass
