@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -144,3 +146,26 @@ class NetxStack:
 def netx_stack() -> Iterator[type[NetxStack]]:
     """The NetxStack class; stacks made in a test are checked for leaks by the pool check."""
     yield NetxStack
+
+
+@contextmanager
+def _interval_timer(interval: float = 0.002) -> Iterator[list[int]]:
+    """SIGALRM every ``interval`` seconds (a Python handler); yields the count it saw."""
+    seen = [0]
+
+    def handler(signum: int, frame: object) -> None:
+        seen[0] += 1
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, interval, interval)
+    try:
+        yield seen
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def interval_timer() -> Callable[..., Any]:
+    """``with interval_timer(seconds) as seen:``: a signal through every wait."""
+    return _interval_timer

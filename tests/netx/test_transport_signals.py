@@ -9,12 +9,10 @@ bounds are generous (3x + 1 s), a correctness check, not a benchmark.
 """
 from __future__ import annotations
 
-import signal
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
@@ -25,21 +23,6 @@ WAIT_TICKS = 30  # 0.3 s at NX_IP_PERIODIC_RATE 100
 WAIT_SECONDS = WAIT_TICKS / lib.NX_IP_PERIODIC_RATE
 
 
-@contextmanager
-def interval_timer(interval: float = 0.002) -> Iterator[list[int]]:
-    """SIGALRM every ``interval`` seconds; yields the count the handler saw."""
-    seen = [0]
-
-    def handler(signum: int, frame: object) -> None:
-        seen[0] += 1
-
-    previous = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, interval, interval)
-    try:
-        yield seen
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def loopback(port: int) -> ffi.CData:
@@ -100,7 +83,8 @@ def connection(listener: socket.socket) -> Iterator[tuple[Connection, socket.soc
     peer.close()
 
 
-def test_receive_from_a_silent_peer_waits_its_time_under_signals(connection) -> None:
+def test_receive_from_a_silent_peer_waits_its_time_under_signals(interval_timer,
+                                                                  connection) -> None:
     conn, _ = connection
     with interval_timer() as seen:
         start = time.monotonic()
@@ -111,7 +95,7 @@ def test_receive_from_a_silent_peer_waits_its_time_under_signals(connection) -> 
     assert seen[0] >= 1
 
 
-def test_receive_gets_late_bytes_under_signals(connection) -> None:
+def test_receive_gets_late_bytes_under_signals(interval_timer, connection) -> None:
     conn, peer = connection
     with interval_timer():
         # The byte comes after many ticks: a wait cut short would miss it.
@@ -124,7 +108,7 @@ def test_receive_gets_late_bytes_under_signals(connection) -> None:
     assert (result, data) == (1, b"x")
 
 
-def test_send_into_a_full_window_waits_its_time_under_signals(connection) -> None:
+def test_send_into_a_full_window_waits_its_time_under_signals(interval_timer, connection) -> None:
     conn, _ = connection  # the peer never reads: the window fills, send waits
     chunk = b"\0" * (256 * 1024)
     with interval_timer():
@@ -140,7 +124,7 @@ def test_send_into_a_full_window_waits_its_time_under_signals(connection) -> Non
     assert WAIT_SECONDS * 0.9 <= elapsed < 3 * WAIT_SECONDS + 1
 
 
-def test_connect_that_gets_no_answer_times_out_on_time_under_signals() -> None:
+def test_connect_that_gets_no_answer_times_out_on_time_under_signals(interval_timer) -> None:
     # A listener with a full accept queue drops further SYNs: the connect hangs.
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -170,7 +154,7 @@ def test_connect_that_gets_no_answer_times_out_on_time_under_signals() -> None:
         server.close()
 
 
-def test_no_wait_polls_once_and_returns_at_once_under_signals(connection) -> None:
+def test_no_wait_polls_once_and_returns_at_once_under_signals(interval_timer, connection) -> None:
     conn, peer = connection
     with interval_timer():
         assert conn.receive(4096, lib.NX_NO_WAIT)[0] == 0

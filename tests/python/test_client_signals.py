@@ -28,20 +28,6 @@ MESSAGES = [b"Subject: big\r\n\r\n" + b"0123456789abcdef" * 20_000 + b"\r\n",
             b"Subject: two\r\n\r\nhi\r\n"]
 
 
-@contextmanager
-def interval_timer(interval: float = 0.002) -> Iterator[list[int]]:
-    seen = [0]
-
-    def handler(signum: int, frame: object) -> None:
-        seen[0] += 1
-
-    previous = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, interval, interval)
-    try:
-        yield seen
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @contextmanager
@@ -56,7 +42,7 @@ def server_without_the_timer(*args: object, **kwargs: object) -> Iterator[Pop3Se
         yield server
 
 
-def test_a_whole_session_under_the_timer() -> None:
+def test_a_whole_session_under_the_timer(interval_timer) -> None:
     with server_without_the_timer(MESSAGES) as server:
         server.fault("GREETING", delay=0.3)  # 150 ticks while the greeting is awaited
         server.fault("RETR 1", split=[20_000] * 10, pause=0.01)
@@ -71,7 +57,7 @@ def test_a_whole_session_under_the_timer() -> None:
     assert seen[0] >= 1  # ticks during one C call reach Python as one call
 
 
-def test_a_silent_server_times_out_on_time_under_the_timer() -> None:
+def test_a_silent_server_times_out_on_time_under_the_timer(interval_timer) -> None:
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(1)  # connects complete in the kernel; no greeting ever comes
@@ -87,7 +73,7 @@ def test_a_silent_server_times_out_on_time_under_the_timer() -> None:
     assert 0.45 <= elapsed < 3 * 0.5 + 1
 
 
-def test_a_stalled_body_times_out_on_time_under_the_timer() -> None:
+def test_a_stalled_body_times_out_on_time_under_the_timer(interval_timer) -> None:
     with server_without_the_timer(MESSAGES) as server:
         server.fault("RETR 1", split=5000, pause=5.0)
         c = Client(server.host, server.port, "alice", "secret", timeout=0.5)
@@ -109,7 +95,7 @@ def scripted() -> ScriptedTransport:
     return t
 
 
-def test_a_scripted_session_under_the_timer_keeps_its_virtual_time() -> None:
+def test_a_scripted_session_under_the_timer_keeps_its_virtual_time(interval_timer) -> None:
     t = scripted()
     t.expect("RETR 1", [b"+OK\r\n", b"Subject: x\r\n\r\n", Delay(30), b"body\r\n.\r\n"])
     t.expect("QUIT", b"+OK\r\n")
@@ -120,7 +106,7 @@ def test_a_scripted_session_under_the_timer_keeps_its_virtual_time() -> None:
     assert not t.errors
 
 
-def test_a_scripted_timeout_under_the_timer_is_exactly_the_wait() -> None:
+def test_a_scripted_timeout_under_the_timer_is_exactly_the_wait(interval_timer) -> None:
     t = scripted()
     t.expect("STAT", [Delay(500), b"+OK 0 0\r\n"])
     with interval_timer(0.0005):
