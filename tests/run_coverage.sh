@@ -66,7 +66,7 @@ print("instrumented extension:", binding.__file__, file=sys.stderr)
 PY
 c_programs=(tests/netx/test_transport_signals_c.py tests/faults/test_valgrind.py)
 python3 -m coverage run -m pytest -p no:cacheprovider tests \
-  --ignore=tests/c --ignore=tests/faults/test_fuzz.py --ignore=tests/pop3/test_md5_stack_wipe.py \
+  --ignore=tests/c --ignore=tests/faults/test_fuzz.py --ignore=tests/crypto/test_md5_stack_wipe.py \
   "${c_programs[@]/#/--ignore=}" "$@"
 
 # 2. The C programs, compiled with coverage in folders kept for gcovr.

@@ -28,7 +28,7 @@ cmake -S hw -B "$out/board" -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/nu
 status=0
 
 echo "== cppcheck $(cppcheck --version | cut -d' ' -f2)"
-includes=(-Icsrc/include -Icsrc/pop3 -Icsrc/md5 -Icsrc/transport/posix -Icsrc/transport/scripted
+includes=(-Icsrc/include -Icsrc/pop3 -Icsrc/crypto -Icsrc/transport/posix -Icsrc/transport/scripted
           -Ihw/boards/mps2_an385 -Ihw/transport/lwip -Ihw/transport/lwip/port
           -Ihw/third_party/lwip/src/include)
 # shellcheck disable=SC2086  # the source lists are word lists

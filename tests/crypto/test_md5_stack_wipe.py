@@ -27,8 +27,8 @@ def test_md5_leaves_no_input_on_the_stack(tmp_path: Path, compiler: str,
                                           optimization: str) -> None:
     program = tmp_path / "md5_stack_wipe"
     subprocess.run([require_tool(compiler), "-std=c99", optimization, "-Wall", "-Wextra", "-Werror",
-                    f"-I{ROOT / 'csrc/include'}", f"-I{ROOT / 'csrc/md5'}",
-                    str(ROOT / "tests/c/md5_stack_wipe.c"), str(ROOT / "csrc/md5/nx_md5.c"),
+                    f"-I{ROOT / 'csrc/include'}", f"-I{ROOT / 'csrc/crypto'}",
+                    str(ROOT / "tests/c/md5_stack_wipe.c"), str(ROOT / "csrc/crypto/nx_md5.c"),
                     "-o", str(program)], check=True, timeout=120)
     out = subprocess.run([str(program)], capture_output=True, text=True, check=True,
                          timeout=60).stdout

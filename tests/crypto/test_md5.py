@@ -1,4 +1,4 @@
-"""Our MD5 (csrc/md5) against the RFC 1321 test suite and the APOP vectors."""
+"""Our MD5 (csrc/crypto) against the RFC 1321 test suite and the APOP vectors."""
 from __future__ import annotations
 
 import hashlib
