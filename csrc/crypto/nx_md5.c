@@ -1,5 +1,6 @@
 /* MD5 message digest, written from the algorithm description in RFC 1321. */
 #include "nx_md5.h"
+#include "nx_crypto_wipe.h"
 
 /* Per-round left-rotation amounts, four for each of the 4 rounds. */
 static const UCHAR md5_shift[16] = { 7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21 };
@@ -15,19 +16,6 @@ static const ULONG md5_sine[64] = {
     0xf4292244u, 0x432aff97u, 0xab9423a7u, 0xfc93a039u, 0x655b59c3u, 0x8f0ccc92u, 0xffeff47du, 0x85845dd1u,
     0x6fa87e4fu, 0xfe2ce6e0u, 0xa3014314u, 0x4e0811a1u, 0xf7537e82u, 0xbd3af235u, 0x2ad7d2bbu, 0xeb86d391u
 };
-
-/* Zeroes memory through a volatile pointer, so the stores are not dropped as
- * dead: the words of a block can hold password bytes (APOP). */
-static VOID md5_wipe(VOID *memory, ULONG size)
-{
-    volatile UCHAR *bytes = (volatile UCHAR *)memory;
-    ULONG i;
-
-    for (i = 0u; i < size; i++)
-    {
-        bytes[i] = 0u;
-    }
-}
 
 static ULONG md5_rotate(ULONG x, UINT n)
 {
@@ -90,15 +78,15 @@ static VOID md5_block(ULONG state[4], const UCHAR block[64])
 
     /* The block's words are the input itself; the working variables are one
      * step from it. Neither outlives the call. */
-    md5_wipe(words, sizeof(words));
+    _nx_crypto_wipe(words, sizeof(words));
     a = 0u;
     b = 0u;
     c = 0u;
     d = 0u;
-    md5_wipe(&a, sizeof(a));
-    md5_wipe(&b, sizeof(b));
-    md5_wipe(&c, sizeof(c));
-    md5_wipe(&d, sizeof(d));
+    _nx_crypto_wipe(&a, sizeof(a));
+    _nx_crypto_wipe(&b, sizeof(b));
+    _nx_crypto_wipe(&c, sizeof(c));
+    _nx_crypto_wipe(&d, sizeof(d));
 }
 
 VOID _nx_md5_initialize(NX_MD5 *context)

@@ -124,6 +124,9 @@ typedef struct NX_POP3_READER_STRUCT
 } NX_POP3_READER;
 
 typedef struct NX_MD5_STRUCT { ...; } NX_MD5;
+typedef struct NX_SHA256_STRUCT { ...; } NX_SHA256;
+typedef struct NX_HMAC_SHA256_STRUCT { ...; } NX_HMAC_SHA256;
+typedef struct NX_HMAC_MD5_STRUCT { ...; } NX_HMAC_MD5;
 typedef void (*NX_POP3_REPLY_SINK)(void *context, UCHAR c);
 
 typedef struct NX_POP3_REPLY_STRUCT

@@ -29,6 +29,7 @@ def test_md5_leaves_no_input_on_the_stack(tmp_path: Path, compiler: str,
     subprocess.run([require_tool(compiler), "-std=c99", optimization, "-Wall", "-Wextra", "-Werror",
                     f"-I{ROOT / 'csrc/include'}", f"-I{ROOT / 'csrc/crypto'}",
                     str(ROOT / "tests/c/md5_stack_wipe.c"), str(ROOT / "csrc/crypto/nx_md5.c"),
+                    str(ROOT / "csrc/crypto/nx_crypto_wipe.c"),
                     "-o", str(program)], check=True, timeout=120)
     out = subprocess.run([str(program)], capture_output=True, text=True, check=True,
                          timeout=60).stdout
