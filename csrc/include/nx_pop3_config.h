@@ -58,7 +58,8 @@
 #define NX_POP3_MAX_USERNAME 40u
 #endif
 
-/* Longest password, characters (no NUL). 1 .. 200. Default: 20 (as NetX). */
+/* Longest password of USER/PASS and APOP, characters (no NUL). 1 .. 200.
+ * Default: 20 (as NetX). SASL secrets have their own limit, NX_POP3_MAX_SASL_SECRET. */
 #ifndef NX_POP3_MAX_PASSWORD
 #define NX_POP3_MAX_PASSWORD 20u
 #endif
@@ -118,6 +119,70 @@
 #endif
 #ifndef NX_POP3_CLIENT_ENABLE_CONTINUATIONS  /* the parser's SASL "+" lines (RFC 5034) */
 #define NX_POP3_CLIENT_ENABLE_CONTINUATIONS 1
+#endif
+
+/* SASL mechanisms (RFC 5034 AUTH), each 1 (built, the default) or 0 (compiled
+ * out). With all of them 0 there is no AUTH and nothing of SASL is linked. */
+#ifndef NX_POP3_CLIENT_ENABLE_SASL_PLAIN          /* PLAIN (RFC 4616): the password in base64 */
+#define NX_POP3_CLIENT_ENABLE_SASL_PLAIN 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_SASL_LOGIN          /* LOGIN: the same, in two steps */
+#define NX_POP3_CLIENT_ENABLE_SASL_LOGIN 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_SASL_CRAM_MD5       /* CRAM-MD5 (RFC 2195): HMAC-MD5 of a challenge */
+#define NX_POP3_CLIENT_ENABLE_SASL_CRAM_MD5 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_SASL_SCRAM_SHA_256  /* SCRAM-SHA-256 (RFC 5802, 7677) */
+#define NX_POP3_CLIENT_ENABLE_SASL_SCRAM_SHA_256 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_SASL_XOAUTH2        /* XOAUTH2: an OAuth 2.0 bearer token */
+#define NX_POP3_CLIENT_ENABLE_SASL_XOAUTH2 1
+#endif
+#ifndef NX_POP3_CLIENT_ENABLE_SASL_OAUTHBEARER    /* OAUTHBEARER (RFC 7628) */
+#define NX_POP3_CLIENT_ENABLE_SASL_OAUTHBEARER 1
+#endif
+/* Derived, not to be set: 1 when any mechanism is built. */
+#if NX_POP3_CLIENT_ENABLE_SASL_PLAIN || NX_POP3_CLIENT_ENABLE_SASL_LOGIN || \
+    NX_POP3_CLIENT_ENABLE_SASL_CRAM_MD5 || NX_POP3_CLIENT_ENABLE_SASL_SCRAM_SHA_256 || \
+    NX_POP3_CLIENT_ENABLE_SASL_XOAUTH2 || NX_POP3_CLIENT_ENABLE_SASL_OAUTHBEARER
+#define NX_POP3_CLIENT_ENABLE_SASL 1
+#else
+#define NX_POP3_CLIENT_ENABLE_SASL 0
+#endif
+#if NX_POP3_CLIENT_ENABLE_SASL && !NX_POP3_CLIENT_ENABLE_CONTINUATIONS
+#error "SASL needs the parser's continuations: NX_POP3_CLIENT_ENABLE_CONTINUATIONS 1"
+#endif
+
+/* Longest SASL secret (a password, or an OAuth access token), characters (no
+ * NUL). 1 .. 65535. Default: 4096 (a token can be several kilobytes). The
+ * response it goes into is sent over as many packets as it takes. */
+#ifndef NX_POP3_MAX_SASL_SECRET
+#define NX_POP3_MAX_SASL_SECRET 4096u
+#endif
+
+/* Longest SASL challenge kept, octets once decoded from base64. 64 .. 4096.
+ * Default: 512 (a SCRAM server-first message is about 100, an OAuth error
+ * 200). On the stack during nx_pop3_client_auth(). A longer challenge is read
+ * to its end (up to 64 KB of base64: beyond, NX_POP3_REPLY_TOO_LONG), cancelled
+ * with "*" and reported as NX_POP3_INVALID_CHALLENGE. */
+#ifndef NX_POP3_MAX_CHALLENGE
+#define NX_POP3_MAX_CHALLENGE 512u
+#endif
+
+/* Fewest SCRAM iterations accepted from a server, iterations. 1 .. 4096.
+ * Default: 4096 (RFC 7677's minimum): a server that asks fewer makes a
+ * captured exchange cheap to attack offline, so it is refused
+ * (NX_POP3_INVALID_CHALLENGE). */
+#ifndef NX_POP3_SCRAM_MIN_ITERATIONS
+#define NX_POP3_SCRAM_MIN_ITERATIONS 4096u
+#endif
+
+/* Most SCRAM iterations accepted from a server, iterations. 4096 .. 10000000.
+ * Default: 65536 (RFC 7677 asks at least 4096; each costs two SHA-256 blocks,
+ * so a server cannot make the client hash for minutes). More is
+ * NX_POP3_INVALID_CHALLENGE. */
+#ifndef NX_POP3_SCRAM_MAX_ITERATIONS
+#define NX_POP3_SCRAM_MAX_ITERATIONS 65536u
 #endif
 
 /* Longest response code kept ("[SYS/TEMP]" without brackets), characters.

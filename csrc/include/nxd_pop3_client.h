@@ -47,7 +47,18 @@ extern "C" {
                                                       failed or the server's certificate or
                                                       name was not verified; the connection
                                                       is closed and nothing else was sent */
-/* The range of the protocol-violation codes, for a caller that tells them apart. */
+#define NX_POP3_INVALID_CHALLENGE            0xC0u /* a protocol violation in SASL: a challenge
+                                                      not valid base64, over NX_POP3_MAX_CHALLENGE,
+                                                      malformed for the mechanism, or where none
+                                                      may come; cancelled with "*", the
+                                                      connection is closed */
+#define NX_POP3_SERVER_NOT_VERIFIED          0xC1u /* SCRAM: the server did not prove that it
+                                                      knows the password (a wrong or missing
+                                                      signature); the connection is closed */
+#define NX_POP3_MECHANISM_NOT_OFFERED        0xC2u /* the last CAPA did not offer the SASL
+                                                      mechanism; nothing was sent */
+/* The range of the protocol-violation codes, for a caller that tells them apart
+ * (NX_POP3_INVALID_CHALLENGE, outside it, is one too). */
 #define NX_POP3_PROTOCOL_ERROR_FIRST         NX_POP3_REPLY_TOO_LONG
 #define NX_POP3_PROTOCOL_ERROR_LAST          NX_POP3_UNEXPECTED_DATA
 
@@ -79,6 +90,7 @@ extern "C" {
 #define NX_POP3_COMMAND_TOP      14u
 #define NX_POP3_COMMAND_UTF8     15u
 #define NX_POP3_COMMAND_STLS     16u
+#define NX_POP3_COMMAND_AUTH     17u
 #define NX_POP3_FIRST_COMMAND    NX_POP3_COMMAND_USER
 
 /* What the server's last CAPA listed (nx_pop3_client_capabilities), RFC 2449 and
@@ -97,6 +109,21 @@ extern "C" {
 #define NX_POP3_CAPABILITY_LOGIN_DELAY    0x0400u
 #define NX_POP3_CAPABILITY_EXPIRE         0x0800u
 #define NX_POP3_CAPABILITY_IMPLEMENTATION 0x1000u
+
+/* SASL mechanisms (RFC 5034), for nx_pop3_client_auth(); bit (1u << code) of
+ * nx_pop3_client_sasl_mechanisms is set when the last CAPA offered it. */
+#define NX_POP3_SASL_PLAIN          1u /* RFC 4616 */
+#define NX_POP3_SASL_LOGIN          2u /* draft-murchison-sasl-login */
+#define NX_POP3_SASL_CRAM_MD5       3u /* RFC 2195 */
+#define NX_POP3_SASL_SCRAM_SHA_256  4u /* RFC 5802, RFC 7677 */
+#define NX_POP3_SASL_XOAUTH2        5u /* Google's and Microsoft's OAuth 2.0 bearer */
+#define NX_POP3_SASL_OAUTHBEARER    6u /* RFC 7628 */
+#define NX_POP3_SASL_LAST           NX_POP3_SASL_OAUTHBEARER
+
+/* The SCRAM client nonce: printable characters (0x21..0x7E but ','), from a
+ * CSPRNG, this many. */
+#define NX_POP3_SCRAM_NONCE_MIN     16u
+#define NX_POP3_SCRAM_NONCE_MAX     64u
 
 /* The response code (RFC 2449, 3206, 6856) of the last -ERR, case-insensitive and
  * hierarchical ("SYS/TEMP/anything" is SYS_TEMP): nx_pop3_client_response_code. */
@@ -161,6 +188,9 @@ typedef struct NX_POP3_CLIENT_STRUCT
     UINT nx_pop3_client_capabilities;           /* NX_POP3_CAPABILITY_* of the last CAPA */
     UINT nx_pop3_client_response_code;          /* NX_POP3_RESPONSE_* of the last reply */
     NX_POP3_PIPELINE *nx_pop3_client_pipeline;  /* the batch in progress, or NX_NULL */
+#if NX_POP3_CLIENT_ENABLE_SASL
+    UINT nx_pop3_client_sasl_mechanisms;        /* (1u << NX_POP3_SASL_*) the last CAPA offered */
+#endif
     CHAR nx_pop3_client_reply_text[NX_POP3_REPLY_TEXT_SIZE]; /* text of the last status line */
 } NX_POP3_CLIENT;
 
@@ -195,6 +225,9 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #define nx_pop3_client_pipeline_next           _nx_pop3_client_pipeline_next
 #define nx_pop3_client_stls                    _nx_pop3_client_stls
 #define nx_pop3_client_tls_verify_result_get   _nx_pop3_client_tls_verify_result_get
+#define nx_pop3_client_apop                    _nx_pop3_client_apop
+#define nx_pop3_client_user_pass               _nx_pop3_client_user_pass
+#define nx_pop3_client_auth                    _nx_pop3_client_auth
 #else
 #define nx_pop3_client_create                 _nxe_pop3_client_create
 #define nxd_pop3_client_create                _nxde_pop3_client_create
@@ -225,6 +258,9 @@ typedef struct NX_POP3_CLIENT_STRUCT
 #define nx_pop3_client_pipeline_next           _nxe_pop3_client_pipeline_next
 #define nx_pop3_client_stls                    _nxe_pop3_client_stls
 #define nx_pop3_client_tls_verify_result_get   _nxe_pop3_client_tls_verify_result_get
+#define nx_pop3_client_apop                    _nxe_pop3_client_apop
+#define nx_pop3_client_user_pass               _nxe_pop3_client_user_pass
+#define nx_pop3_client_auth                    _nxe_pop3_client_auth
 #endif
 #endif
 
@@ -308,6 +344,42 @@ UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
 UINT _nx_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                            CHAR *client_name, CHAR *client_password);
 
+/** "APOP name digest" only, from NX_POP3_STATE_AUTHORIZATION: never falls
+ *  back to USER/PASS. NX_POP3_APOP_FAILED_MD5_DIGEST, nothing sent, when
+ *  apop_stamp is NX_NULL or the greeting had no timestamp (the server does not
+ *  offer APOP). Otherwise as nx_pop3_client_login(); the stamp is wiped. */
+UINT _nx_pop3_client_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
+                          CHAR *client_name, CHAR *client_password);
+/** "USER name" then "PASS password" only, from NX_POP3_STATE_AUTHORIZATION:
+ *  the password goes in clear (only over TLS, or to a host you trust). -ERR to
+ *  either: NX_POP3_SERVER_ERROR_STATUS, still in AUTHORIZATION. */
+UINT _nx_pop3_client_user_pass(NX_POP3_CLIENT *client_ptr, CHAR *client_name,
+                               CHAR *client_password);
+#if NX_POP3_CLIENT_ENABLE_SASL
+/** "AUTH mechanism" (RFC 5034) from NX_POP3_STATE_AUTHORIZATION, the whole
+ *  exchange in one call, each step within the reply wait. mechanism: an
+ *  NX_POP3_SASL_* built into this client (else NX_OPTION_ERROR). secret: the
+ *  password (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256) or the OAuth access token
+ *  (XOAUTH2, OAUTHBEARER), at most NX_POP3_MAX_SASL_SECRET characters; name at
+ *  most NX_POP3_MAX_USERNAME; neither holding CR or LF (NX_POP3_PARAM_ERROR,
+ *  nothing sent). nonce: SCRAM's client nonce, NX_POP3_SCRAM_NONCE_MIN ..
+ *  _MAX printable characters but ',', fresh from a CSPRNG for each call
+ *  (NX_POP3_PARAM_ERROR otherwise); NX_NULL for the other mechanisms.
+ *  An initial response goes with the command when the last CAPA listed SASL
+ *  and the line fits NX_POP3_MAX_COMMAND_LINE; otherwise it follows the first
+ *  "+". A response of any length (a token of kilobytes) goes over as many
+ *  packets as it takes.
+ *  NX_SUCCESS: logged in, NX_POP3_STATE_TRANSACTION; with SCRAM only once the
+ *  server's signature was verified. NX_POP3_SERVER_ERROR_STATUS: the server
+ *  refused (-ERR, with nx_pop3_client_response_code; or a SCRAM "e=" or OAuth
+ *  error, answered as the mechanism says), still in AUTHORIZATION.
+ *  NX_POP3_MECHANISM_NOT_OFFERED: the last CAPA did not offer it (nothing
+ *  sent; without a CAPA the server is asked). NX_POP3_INVALID_CHALLENGE,
+ *  NX_POP3_SERVER_NOT_VERIFIED: see their definitions; the connection is
+ *  closed. Secrets and the keys derived from them are wiped from the stack. */
+UINT _nx_pop3_client_auth(NX_POP3_CLIENT *client_ptr, UINT mechanism, CHAR *client_name,
+                          CHAR *secret, CHAR *nonce);
+#endif
 /** Disconnects (without QUIT), unbinds and deletes the socket: everything that
  *  exists is torn down, the first failure is returned. Releases any packet the
  *  client holds; not the pool. */
@@ -519,6 +591,12 @@ UINT _nxe_pop3_client_pipeline_next(NX_POP3_CLIENT *client_ptr, UINT *mail_item,
                                     ULONG64 *item_size);
 UINT _nxe_pop3_client_stls(NX_POP3_CLIENT *client_ptr);
 UINT _nxe_pop3_client_tls_verify_result_get(NX_POP3_CLIENT *client_ptr, ULONG *result);
+UINT _nxe_pop3_client_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
+                           CHAR *client_name, CHAR *client_password);
+UINT _nxe_pop3_client_user_pass(NX_POP3_CLIENT *client_ptr, CHAR *client_name,
+                                CHAR *client_password);
+UINT _nxe_pop3_client_auth(NX_POP3_CLIENT *client_ptr, UINT mechanism, CHAR *client_name,
+                           CHAR *secret, CHAR *nonce);
 
 #ifdef __cplusplus
 }

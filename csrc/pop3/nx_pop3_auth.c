@@ -107,38 +107,81 @@ UINT _nx_pop3_credentials_check(const CHAR *name, const CHAR *password)
     return (status == NX_SUCCESS) ? pop3_credential_check(password, NX_POP3_MAX_PASSWORD) : status;
 }
 
-UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
-                    const CHAR *name, const CHAR *password)
+UINT _nx_pop3_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
+                   const CHAR *name, const CHAR *password)
 {
     NX_POP3_ARGUMENTS arguments;
     NX_POP3_REPLY reply;
     CHAR hex[33];
-    UINT status = NX_POP3_SERVER_ERROR_STATUS; /* as if APOP were refused: USER/PASS follow */
+    UINT status = NX_POP3_APOP_FAILED_MD5_DIGEST; /* no stamp: APOP is not offered */
 
-    /* Out of AUTHORIZATION the command layer refuses APOP and USER alike. */
-    arguments.text[0] = name;
-    if ((apop_stamp != NX_NULL) && (_nx_pop3_apop_digest(apop_stamp, password, hex) == NX_SUCCESS))
+    if (apop_stamp != NX_NULL)
     {
+        /* The state first: a digest is not made for a command that cannot go. */
+        status = _nx_pop3_command_allowed(client_ptr, NX_POP3_COMMAND_APOP);
+        if (status == NX_SUCCESS)
+        {
+            status = _nx_pop3_apop_digest(apop_stamp, password, hex);
+        }
+        memset(apop_stamp, 0, sizeof(*apop_stamp));
+    }
+    if (status == NX_SUCCESS)
+    {
+        arguments.text[0] = name;
         arguments.text[1] = hex;
         arguments.count = 2u;
         status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_APOP, &arguments, &reply);
         memset(hex, 0, sizeof(hex));
         client_ptr->nx_pop3_client_enable_APOP_authentication = (status == NX_SUCCESS);
-    }
-
-    if (status == NX_POP3_SERVER_ERROR_STATUS)
-    {
-        arguments.count = 1u;
-        status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_USER, &arguments, &reply);
         if (status == NX_SUCCESS)
         {
-            arguments.text[0] = password;
-            status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_PASS, &arguments, &reply);
+            client_ptr->nx_pop3_client_state = NX_POP3_STATE_TRANSACTION;
         }
+    }
+    return status;
+}
+
+UINT _nx_pop3_user_pass(NX_POP3_CLIENT *client_ptr, const CHAR *name, const CHAR *password)
+{
+    NX_POP3_ARGUMENTS arguments;
+    NX_POP3_REPLY reply;
+    UINT status;
+
+    /* Out of AUTHORIZATION the command layer refuses USER and PASS alike. */
+    arguments.text[0] = name;
+    arguments.count = 1u;
+    status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_USER, &arguments, &reply);
+    if (status == NX_SUCCESS)
+    {
+        arguments.text[0] = password;
+        status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_PASS, &arguments, &reply);
     }
     if (status == NX_SUCCESS)
     {
+        client_ptr->nx_pop3_client_enable_APOP_authentication = NX_FALSE;
         client_ptr->nx_pop3_client_state = NX_POP3_STATE_TRANSACTION;
+    }
+    return status;
+}
+
+UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
+                    const CHAR *name, const CHAR *password)
+{
+    UINT status = NX_POP3_APOP_FAILED_MD5_DIGEST;
+
+    if ((apop_stamp != NX_NULL) && (_nx_pop3_apop_stamp_found(apop_stamp) != 0u))
+    {
+        status = _nx_pop3_apop(client_ptr, apop_stamp, name, password);
+    }
+    else if (apop_stamp != NX_NULL)
+    {
+        memset(apop_stamp, 0, sizeof(*apop_stamp));
+    }
+    /* A refused APOP falls back to USER/PASS, as NetX does; nx_pop3_client_apop()
+     * does not. */
+    if ((status == NX_POP3_APOP_FAILED_MD5_DIGEST) || (status == NX_POP3_SERVER_ERROR_STATUS))
+    {
+        status = _nx_pop3_user_pass(client_ptr, name, password);
     }
     return status;
 }

@@ -90,6 +90,34 @@ UINT _nx_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_
     return status;
 }
 
+UINT _nx_pop3_client_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
+                          CHAR *client_name, CHAR *client_password)
+{
+    UINT status = _nx_pop3_credentials_check(client_name, client_password);
+
+    if (status == NX_SUCCESS)
+    {
+        status = _nx_pop3_apop(client_ptr, apop_stamp, client_name, client_password);
+    }
+    else if (apop_stamp != NX_NULL)
+    {
+        memset(apop_stamp, 0, sizeof(*apop_stamp));
+    }
+    return status;
+}
+
+UINT _nx_pop3_client_user_pass(NX_POP3_CLIENT *client_ptr, CHAR *client_name,
+                               CHAR *client_password)
+{
+    UINT status = _nx_pop3_credentials_check(client_name, client_password);
+
+    if (status == NX_SUCCESS)
+    {
+        status = _nx_pop3_user_pass(client_ptr, client_name, client_password);
+    }
+    return status;
+}
+
 UINT _nxd_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
                                  NX_IP *ip_ptr, NX_PACKET_POOL *packet_pool_ptr,
                                  NXD_ADDRESS *server_ip_address, ULONG server_port,

@@ -121,6 +121,39 @@ UINT _nxe_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop
     return _nx_pop3_client_login(client_ptr, apop_stamp, client_name, client_password);
 }
 
+UINT _nxe_pop3_client_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
+                           CHAR *client_name, CHAR *client_password)
+{
+    if (!pop3_client_valid(client_ptr) || (client_name == NX_NULL) || (client_password == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_apop(client_ptr, apop_stamp, client_name, client_password);
+}
+
+UINT _nxe_pop3_client_user_pass(NX_POP3_CLIENT *client_ptr, CHAR *client_name,
+                                CHAR *client_password)
+{
+    if (!pop3_client_valid(client_ptr) || (client_name == NX_NULL) || (client_password == NX_NULL))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_user_pass(client_ptr, client_name, client_password);
+}
+
+#if NX_POP3_CLIENT_ENABLE_SASL
+UINT _nxe_pop3_client_auth(NX_POP3_CLIENT *client_ptr, UINT mechanism, CHAR *client_name,
+                           CHAR *secret, CHAR *nonce)
+{
+    if (!pop3_client_valid(client_ptr) || (client_name == NX_NULL) || (secret == NX_NULL) ||
+        ((mechanism == NX_POP3_SASL_SCRAM_SHA_256) && (nonce == NX_NULL)))
+    {
+        return NX_PTR_ERROR;
+    }
+    return _nx_pop3_client_auth(client_ptr, mechanism, client_name, secret, nonce);
+}
+#endif
+
 UINT _nxe_pop3_client_delete(NX_POP3_CLIENT *client_ptr)
 {
     if (!pop3_client_valid(client_ptr))

@@ -30,12 +30,16 @@ static const NX_POP3_COMMAND pop3_commands[] =
     { "RSET", { NONE,   NONE },  SINGLE, TRANSACTION },
     { "QUIT", { NONE,   NONE },  SINGLE, AUTHORIZATION | TRANSACTION },
 #if NX_POP3_CLIENT_ENABLE_CAPA || NX_POP3_CLIENT_ENABLE_LISTINGS || \
-    NX_POP3_CLIENT_ENABLE_TOP || NX_POP3_CLIENT_ENABLE_UTF8 || NX_POP3_CLIENT_ENABLE_STLS
+    NX_POP3_CLIENT_ENABLE_TOP || NX_POP3_CLIENT_ENABLE_UTF8 || NX_POP3_CLIENT_ENABLE_STLS || \
+    NX_POP3_CLIENT_ENABLE_SASL /* rows by index: AUTH comes after them */
     { "CAPA", { NONE,   NONE },  MULTI,  AUTHORIZATION | TRANSACTION },
     { "UIDL", { NUMBER, NONE },  BARE,   TRANSACTION },
     { "TOP",  { NUMBER, NUMBER }, MULTI, TRANSACTION },
     { "UTF8", { NONE,   NONE },  SINGLE, AUTHORIZATION },
     { "STLS", { NONE,   NONE },  SINGLE, AUTHORIZATION },
+#endif
+#if NX_POP3_CLIENT_ENABLE_SASL
+    { "AUTH", { TEXT,   TEXT },  SINGLE, AUTHORIZATION }, /* the exchange: nx_pop3_sasl.c */
 #endif
 };
 
@@ -315,8 +319,8 @@ static UINT pop3_line_send(NX_POP3_CLIENT *client_ptr, POP3_LINE *line, UINT com
     return status;
 }
 
-static UINT pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
-                              const NX_POP3_ARGUMENTS *arguments)
+UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
+                           const NX_POP3_ARGUMENTS *arguments)
 {
     POP3_LINE line;
     UINT status = pop3_line_packet(client_ptr, &line);
@@ -418,7 +422,7 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
     }
     if (status == NX_SUCCESS)
     {
-        status = pop3_command_send(client_ptr, command, arguments);
+        status = _nx_pop3_command_send(client_ptr, command, arguments);
     }
     if (status == NX_SUCCESS)
     {

@@ -69,6 +69,12 @@ UINT _nx_pop3_command_allowed(const NX_POP3_CLIENT *client_ptr, UINT command);
 UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
                       const NX_POP3_ARGUMENTS *arguments, NX_POP3_REPLY *reply);
 
+/** Sends command with arguments, without the state check, the quiet check or
+ *  the reply (the parts of _nx_pop3_command, for an exchange of its own such
+ *  as AUTH's). A failed send closes the connection. */
+UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
+                           const NX_POP3_ARGUMENTS *arguments);
+
 /** NX_SUCCESS when nothing waits to be read before a command goes out; else
  *  NX_POP3_UNEXPECTED_DATA (bytes no command asked for) or NX_NOT_CONNECTED,
  *  and the connection is closed. */

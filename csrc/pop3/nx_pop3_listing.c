@@ -6,6 +6,7 @@
 #define NX_POP3_SOURCE_CODE
 #include "nxd_pop3_client.h"
 #include "nx_pop3_command.h"
+#include "nx_pop3_sasl.h"
 
 #include <string.h>
 
@@ -359,12 +360,18 @@ UINT _nx_pop3_client_capabilities_get(NX_POP3_CLIENT *client_ptr, NX_POP3_CAPA_C
     POP3_LINES lines;
     NX_POP3_REPLY reply;
     UINT found = NX_POP3_CAPABILITY_ASKED;
+#if NX_POP3_CLIENT_ENABLE_SASL
+    UINT mechanisms = 0u;
+#endif
     UINT count;
     UINT status = _nx_pop3_command(client_ptr, NX_POP3_COMMAND_CAPA, NX_NULL, &reply);
 
     if (status == NX_POP3_SERVER_ERROR_STATUS)
     {
         client_ptr->nx_pop3_client_capabilities = found; /* an old server: none */
+#if NX_POP3_CLIENT_ENABLE_SASL
+        client_ptr->nx_pop3_client_sasl_mechanisms = 0u;
+#endif
         return NX_SUCCESS;
     }
     if (status != NX_SUCCESS)
@@ -406,6 +413,12 @@ UINT _nx_pop3_client_capabilities_get(NX_POP3_CLIENT *client_ptr, NX_POP3_CAPA_C
                 found |= pop3_capabilities[i].bit;
             }
         }
+#if NX_POP3_CLIENT_ENABLE_SASL
+        if (strcmp(name, "SASL") == 0)
+        {
+            mechanisms |= _nx_pop3_sasl_offered(arguments);
+        }
+#endif
         if (callback != NX_NULL)
         {
             callback(context, name, arguments);
@@ -415,6 +428,9 @@ UINT _nx_pop3_client_capabilities_get(NX_POP3_CLIENT *client_ptr, NX_POP3_CAPA_C
     if (status == NX_SUCCESS)
     {
         client_ptr->nx_pop3_client_capabilities = found;
+#if NX_POP3_CLIENT_ENABLE_SASL
+        client_ptr->nx_pop3_client_sasl_mechanisms = mechanisms;
+#endif
     }
     return status;
 }

@@ -112,6 +112,7 @@ typedef struct NX_POP3_CLIENT_STRUCT
     UINT nx_pop3_client_reply_truncated;
     UINT nx_pop3_client_capabilities;
     UINT nx_pop3_client_response_code;
+    UINT nx_pop3_client_sasl_mechanisms;
     UINT nx_pop3_client_socket_created;
     CHAR nx_pop3_client_reply_text[...];
     ...;
@@ -127,6 +128,7 @@ typedef struct NX_MD5_STRUCT { ...; } NX_MD5;
 typedef struct NX_SHA256_STRUCT { ...; } NX_SHA256;
 typedef struct NX_HMAC_SHA256_STRUCT { ...; } NX_HMAC_SHA256;
 typedef struct NX_HMAC_MD5_STRUCT { ...; } NX_HMAC_MD5;
+typedef struct NX_BASE64_DECODER_STRUCT { ULONG length; UINT invalid; UINT overflow; ...; } NX_BASE64_DECODER;
 typedef void (*NX_POP3_REPLY_SINK)(void *context, UCHAR c);
 
 typedef struct NX_POP3_REPLY_STRUCT

@@ -25,6 +25,7 @@ HEADERS = (
     "nx_sha256.h",
     "nx_hmac.h",
     "nx_pbkdf2.h",
+    "nx_base64.h",
     "nx_pop3_reply.h",
     "nx_pop3_auth.h",
     "nx_pop3_body.h",
