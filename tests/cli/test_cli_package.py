@@ -131,6 +131,9 @@ def test_where_a_refused_command_stopped_is_said_once(monkeypatch, tmp_path):
                 raise errors.ServerError(NX_POP3_SERVER_ERROR_STATUS, "no", "STAT")
             return 3, 30
 
+        def uidl(self):
+            return [(1, "one"), (2, "two"), (3, "three")]
+
         def retr(self, n):
             if n == 2:
                 raise errors.ServerError(NX_POP3_SERVER_ERROR_STATUS, "gone", "RETR")

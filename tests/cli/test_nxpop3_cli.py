@@ -148,7 +148,8 @@ def test_delete_leaves_the_server_empty_and_deletes_only_stored_messages(tmp_pat
         assert result.returncode == 0, result.stderr
         assert server.messages == []
         assert maildir_messages(tmp_path / "nxpop3-mail") == sorted(map(to_crlf, messages))
-        transaction = server.commands[3:-1]  # after USER, PASS, STAT; before QUIT
+        assert server.commands[:4] == ["USER alice", "PASS secret", "STAT", "UIDL"]
+        transaction = server.commands[4:-1]  # after USER, PASS, STAT, UIDL; before QUIT
         assert transaction == [c for n in range(1, 21) for c in (f"RETR {n}", f"DELE {n}")]
         assert server.commands[-1] == "QUIT"
         assert "deleted 20 on the server" in result.stdout

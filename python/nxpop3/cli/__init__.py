@@ -1,5 +1,8 @@
 """The ``nxpop3`` command: fetch a maildrop through the C client, or serve one for tests.
 
+``nxpop3 fetch`` is incremental: it stores only the messages it has not stored before
+(by UIDL), and records each one only once it is on disk.
+
 ``nxpop3 fetch`` with no HOST starts the bundled sample maildrop on an embedded test
 server and fetches it through the C client: a demonstration that needs no mail account.
 Exit codes are listed in ``EXIT_CODES`` and in ``docs/cli.md``.
@@ -10,6 +13,9 @@ One job per module:
 - ``fetch``: ``nxpop3 fetch`` (connecting, the download loop, the demonstration)
 - ``serve``: ``nxpop3 serve``
 - ``storage``: the Maildir or mbox messages are written to, each fsynced
+- ``state``: the unique-ids stored from each account, beside the destination
+- ``credentials``: ``.netrc``, and the rule that a file of passwords is private
+- ``accounts``: the accounts file of ``--account NAME`` (TOML)
 - ``progress``: the progress bar and human-readable sizes
 - ``report``: the wording of errors, message listings and command logs
 - ``exit_codes``: the exit codes and which exception gives which
@@ -23,6 +29,7 @@ from typing import Any
 from .exit_codes import (
     EXIT_AUTH,
     EXIT_CODES,
+    EXIT_CONFIG,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_NETWORK,
@@ -36,9 +43,9 @@ from .exit_codes import (
 from .parser import build_parser, main
 
 __all__ = [
-    "EXIT_AUTH", "EXIT_CODES", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_NETWORK", "EXIT_OK",
-    "EXIT_PROTOCOL", "EXIT_SERVER", "EXIT_STORAGE", "EXIT_TLS", "EXIT_USAGE", "build_parser",
-    "main",
+    "EXIT_AUTH", "EXIT_CODES", "EXIT_CONFIG", "EXIT_FAILURE", "EXIT_INTERRUPTED",
+    "EXIT_NETWORK", "EXIT_OK", "EXIT_PROTOCOL", "EXIT_SERVER", "EXIT_STORAGE", "EXIT_TLS",
+    "EXIT_USAGE", "build_parser", "main",
 ]
 
 # Names that lived in the single-file nxpop3/cli.py; importable from here until the

@@ -14,6 +14,7 @@ EXIT_NETWORK = 5
 EXIT_PROTOCOL = 6
 EXIT_STORAGE = 7
 EXIT_TLS = 8
+EXIT_CONFIG = 9
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES: dict[int, str] = {
@@ -26,6 +27,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_PROTOCOL: "the server broke the POP3 protocol (malformed reply)",
     EXIT_STORAGE: "cannot write the Maildir or mbox",
     EXIT_TLS: "TLS asked for and not had (no STLS, refused, handshake or certificate failure)",
+    EXIT_CONFIG: "the accounts file or the netrc file is unreadable, malformed or not private",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 

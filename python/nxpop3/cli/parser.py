@@ -4,11 +4,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from nxpop3 import __version__
 
+from .accounts import default_config_path
+from .credentials import NETRC_ENV
 from .exit_codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_USAGE, FetchFailed
-from .fetch import DEFAULT_DESTINATION, PASSWORD_ENV, cmd_fetch
+from .fetch import DEFAULT_DESTINATION, MECHANISMS, PASSWORD_ENV, cmd_fetch
 from .serve import cmd_serve
 
 
@@ -27,14 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch",
         help="download a maildrop into a Maildir or an mbox",
         description=(
-            "Download every message of a POP3 maildrop through the C client into a Maildir\n"
-            "(default) or an mbox. Each message is on disk (fsync) before the next command;\n"
-            "with --delete, messages are marked DELE only once stored, and the server\n"
-            "removes them at QUIT. With no HOST, the bundled sample maildrop is served on\n"
-            "loopback and fetched, as a demonstration."
+            "Download the messages of a POP3 maildrop not stored before (by UIDL) through\n"
+            "the C client into a Maildir (default) or an mbox; --all fetches every one.\n"
+            "Each message is on disk (fsync) before it is recorded as stored, in a state\n"
+            "file beside the destination; with --delete, messages are marked DELE only\n"
+            "once stored, and the server removes them at QUIT. With no HOST, the bundled\n"
+            "sample maildrop is served on loopback and fetched, as a demonstration."
         ),
-        epilog=f"The password comes from --password, else ${PASSWORD_ENV}, else a prompt "
-        f"(not echoed).\n\nexit codes:\n{codes}",
+        epilog=f"The user name comes from --user, else the accounts file, else ~/.netrc "
+        f"(${NETRC_ENV}), else your login name.\nThe password comes from --password, else "
+        f"${PASSWORD_ENV}, else the accounts file, else ~/.netrc,\nelse a prompt (not "
+        f"echoed). A netrc or accounts file holding passwords must be private (chmod 600)."
+        f"\n\nexit codes:\n{codes}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     fetch.add_argument("host", nargs="?", metavar="HOST",
@@ -56,17 +63,38 @@ def build_parser() -> argparse.ArgumentParser:
                        f"${PASSWORD_ENV} or the prompt")
     fetch.add_argument("--apop", action="store_true",
                        help="log in with APOP (MD5 digest) instead of USER/PASS")
-    fetch.add_argument("--delete", action="store_true",
-                       help="delete each message on the server once it is safely stored")
-    fetch.add_argument("--limit", type=int, metavar="N", help="fetch at most the first N messages")
+    fetch.add_argument("--mechanism", metavar="NAME", type=str.upper,
+                       help=f"log in with this mechanism only: {', '.join(MECHANISMS)} "
+                            "(default: the strongest the server offers)")
+    fetch.add_argument("--allow-plaintext", action="store_true",
+                       help="allow sending the password in clear over a connection without "
+                            "TLS to another host than this one")
+    fetch.add_argument("--account", metavar="NAME",
+                       help="take the server, user and options from [NAME] of the accounts "
+                            "file (options given here win)")
+    fetch.add_argument("--config", metavar="PATH",
+                       help=f"the accounts file (default {_home(default_config_path())})")
+    fetch.add_argument("--all", action="store_true",
+                       help="fetch every message, also those stored before")
+    keep = fetch.add_mutually_exclusive_group()
+    keep.add_argument("--keep", action="store_true",
+                      help="leave every message on the server (the default)")
+    keep.add_argument("--delete", action="store_true",
+                      help="delete from the server the messages stored, by this run or "
+                           "before, once they are safely on disk")
+    keep.add_argument("--delete-older-than", type=float, metavar="DAYS",
+                      help="delete from the server only the messages stored here at least "
+                           "DAYS days ago")
+    fetch.add_argument("--limit", type=int, metavar="N",
+                       help="fetch at most N messages (the first N not stored before)")
     family = fetch.add_mutually_exclusive_group()
     family.add_argument("-4", dest="ipv4", action="store_true", help="use IPv4 only")
     family.add_argument("-6", dest="ipv6", action="store_true", help="use IPv6 only")
-    fetch.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+    fetch.add_argument("--timeout", type=float, metavar="SECONDS",
                        help="connect and reply timeout (default 10)")
-    fetch.add_argument("--to", default=DEFAULT_DESTINATION, metavar="PATH",
+    fetch.add_argument("--to", metavar="PATH",
                        help=f"destination (default ./{DEFAULT_DESTINATION})")
-    fetch.add_argument("--format", choices=("maildir", "mbox"), default="maildir",
+    fetch.add_argument("--format", choices=("maildir", "mbox"),
                        help="destination format (default maildir)")
     fetch.add_argument("--lf", action="store_true",
                        help="store LF line ends instead of the CRLF the server sent "
@@ -107,6 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print each command received (passwords hidden)")
     serve.set_defaults(handler=cmd_serve)
     return parser
+
+
+def _home(path: Path) -> str:
+    """``path`` with the home folder written ``~``, for help texts."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,6 +1,8 @@
 """What the ``nxpop3`` command shows while it works: sizes for humans and a progress bar."""
 from __future__ import annotations
 
+import io
+import os
 import time
 from typing import TextIO
 
@@ -17,14 +19,18 @@ def human_size(octets: float) -> str:
 
 
 class Progress:
-    """A one-line progress bar (messages and bytes) redrawn at most ten times a second."""
+    """A one-line progress bar on a terminal: messages, bytes, rate, time left and the
+    messages skipped as already stored; redrawn at most ten times a second, cut to the
+    terminal's width."""
 
     WIDTH = 24
 
-    def __init__(self, stream: TextIO, messages: int, octets: int, enabled: bool) -> None:
+    def __init__(self, stream: TextIO, messages: int, octets: int, enabled: bool,
+                 skipped: int = 0) -> None:
         self.stream = stream
         self.messages = messages
         self.octets = max(octets, 1)
+        self.skipped = skipped
         self.enabled = enabled and messages > 0
         self.started = time.monotonic()
         self._drawn = 0.0
@@ -39,12 +45,18 @@ class Progress:
         self._drawn = now
         fraction = min(1.0, done_octets / self.octets)
         filled = int(fraction * self.WIDTH)
-        rate = done_octets / max(now - self.started, 1e-6)
+        elapsed = max(now - self.started, 1e-6)
+        rate = done_octets / elapsed
         text = (
             f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
             f"{done_messages}/{self.messages} messages  "
             f"{human_size(done_octets)}/{human_size(self.octets)}  {human_size(rate)}/s"
         )
+        if 0 < done_octets < self.octets:
+            text += f"  {_duration((self.octets - done_octets) / max(rate, 1e-6))} left"
+        if self.skipped:
+            text += f"  ({self.skipped} already stored)"
+        text = text[: _columns(self.stream) - 1]
         pad = " " * max(0, self._width - len(text))
         self._width = len(text)
         self.stream.write("\r" + text + pad)
@@ -54,3 +66,19 @@ class Progress:
         if self.enabled and self._width:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    """``0:07``, ``12:30``, ``3:05:00``."""
+    seconds = int(min(seconds, 99 * 3600))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+def _columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` is on (80 when it is none)."""
+    try:
+        return max(os.get_terminal_size(stream.fileno()).columns, 20)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return 80

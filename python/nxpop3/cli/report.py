@@ -7,6 +7,7 @@ import email.policy
 from collections.abc import Sequence
 
 from ..server_text import printable
+from .progress import human_size
 
 
 def describe_message(data: bytes) -> str:
@@ -54,3 +55,18 @@ def redact(commands: Sequence[str]) -> list[str]:
         keyword = line.split(" ", 1)[0].upper()
         out.append("PASS ****" if keyword == "PASS" else printable(line))
     return out
+
+
+def fetch_summary(*, stored: int, total: int, octets: int, seconds: float, destination: str,
+                  skipped: int, deleted: int | None) -> str:
+    """The line ``nxpop3 fetch`` ends with: ``Fetched 2 of 7 messages (1.2 kB, 350.0 kB/s)
+    into mail (Maildir) in 0.01 s; 5 skipped as already stored; deleted 2 on the
+    server``. ``deleted`` None: no deletion was asked for, so none is mentioned."""
+    rate = octets / seconds if seconds > 0 else 0.0
+    text = (f"Fetched {stored} of {total} messages ({human_size(octets)}, "
+            f"{human_size(rate)}/s) into {destination} in {seconds:.2f} s")
+    if skipped:
+        text += f"; {skipped} skipped as already stored"
+    if deleted is not None:
+        text += f"; deleted {deleted} on the server"
+    return text

@@ -20,16 +20,21 @@ class Store:
             self._box = mailbox.Maildir(str(path), factory=None, create=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
+            created = not path.exists()
             self._box = mailbox.mbox(str(path), factory=None, create=True)
+            if created:
+                fsync_dir(path.parent)  # the new mbox's name is on disk
             self._box.lock()
 
     def add(self, data: bytes) -> None:
+        """Store one message; returns only once it is on disk, whole."""
         if self.lf:
             data = data.replace(b"\r\n", b"\n")
-        key = self._box.add(data)  # Maildir: written in tmp/, then moved into new/
+        # Maildir: written in tmp/ and fsynced there, then linked into new/ (mailbox).
+        key = self._box.add(data)
         if isinstance(self._box, mailbox.Maildir):
-            _fsync_file(self.path / "new" / key)
-            _fsync_dir(self.path / "new")
+            _fsync_file(self.path / "new" / key)  # whatever the mailbox module does
+            fsync_dir(self.path / "new")  # the name in new/ is on disk
         else:
             self._box.flush()  # writes and fsyncs the mbox file
         self.count += 1
@@ -49,7 +54,8 @@ def _fsync_file(path: Path) -> None:
         os.fsync(file.fileno())
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """``fsync`` a folder, so that the names created or renamed in it are on disk."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
