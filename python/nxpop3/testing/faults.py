@@ -11,6 +11,14 @@ On a TLS server the pseudo-command :data:`HANDSHAKE` names the server's side of 
 handshake (POP3S: before the greeting; STLS: after its ``+OK``): the wire knobs act on the
 handshake's bytes there (see ``docs/testing.md``). ``"*"`` does not match it.
 
+In an ``AUTH`` exchange (RFC 5034) the reply to the ``AUTH`` line matches ``"AUTH"`` (or
+``"AUTH MECH"``: the initial response is not matched), and the reply to each later line
+of the client matches the pseudo-command :data:`SASL` (``"SASL MECH"``). The SASL knobs
+(``challenge``, ``challenge_size``, ``signature``, ``server_error``, ``auth_err``,
+``extra_challenge``) are read from the faults on ``AUTH`` and bend the whole exchange
+that line starts (:meth:`Effect.deviations`); ``endless_challenge`` answers ``AUTH``
+with a continuation line that never ends.
+
 A new knob is a field of :class:`Knobs` (checked in ``__post_init__``), a parameter of
 ``Pop3Server.fault``, and the code that acts on it: here when it changes the bytes, in
 ``nxpop3.testing.server.Session`` when it changes how they are sent.
@@ -21,10 +29,36 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
-__all__ = ["HANDSHAKE", "Effect", "Fault", "FaultList", "Knobs", "LineRewrite", "rewrite_lines"]
+from nxpop3.testing.sasl import SaslDeviations
+
+__all__ = [
+    "HANDSHAKE",
+    "SASL",
+    "SASL_KNOBS",
+    "Effect",
+    "Fault",
+    "FaultList",
+    "Knobs",
+    "LineRewrite",
+    "rewrite_lines",
+]
 
 HANDSHAKE = "HANDSHAKE"
 """The pseudo-command of a fault on the server's TLS handshake; ``"*"`` leaves it alone."""
+
+SASL = "SASL"
+"""The pseudo-command of the replies to the client's lines inside an ``AUTH`` exchange
+(after the ``AUTH`` line); its argument is the mechanism (``"SASL SCRAM-SHA-256"``)."""
+
+SASL_KNOBS = (
+    "challenge",
+    "challenge_size",
+    "signature",
+    "server_error",
+    "auth_err",
+    "extra_challenge",
+)
+"""The knobs that bend an ``AUTH`` exchange (fields of :class:`SaslDeviations`)."""
 
 LineRewrite = Mapping[int, bytes | str | None] | Callable[[list[bytes]], list[bytes]]
 """The ``lines`` knob: ``{k: replacement}`` (line ``k`` of the body, 1-based, negative
@@ -46,8 +80,21 @@ class Knobs:
     reset: bool = False
     silent: bool = False
     inject: bytes | None = None
+    challenge: bytes | None = None
+    challenge_size: int | None = None
+    signature: str | None = None
+    server_error: str | None = None
+    auth_err: str | None = None
+    extra_challenge: bytes | None = None
+    endless_challenge: bool = False
 
     def __post_init__(self) -> None:
+        self.deviations()  # checks the SASL knobs
+        for name in ("challenge", "extra_challenge"):
+            value = getattr(self, name)
+            if value is not None:
+                text = isinstance(value, str)
+                setattr(self, name, value.encode("utf-8") if text else bytes(value))
         if self.inject is not None:
             self.inject = bytes(self.inject)
         if isinstance(self.status_line, str):
@@ -64,6 +111,14 @@ class Knobs:
             raise ValueError("close_after must be >= 0")
         if self.lines is not None and not callable(self.lines):
             self.lines = _line_map(self.lines)
+
+    def deviations(self) -> SaslDeviations | None:
+        """The SASL knobs as the :class:`SaslDeviations` of one exchange; None when none
+        is set."""
+        values = {name: getattr(self, name) for name in SASL_KNOBS}
+        if all(value is None for value in values.values()):
+            return None
+        return SaslDeviations(**values)
 
 
 def _line_map(lines: Mapping[int, bytes | str | None]) -> dict[int, bytes | None]:
@@ -179,6 +234,7 @@ class Effect(Knobs):
             and self.close_after is None
             and not self.reset
             and not self.silent
+            and not self.endless_challenge
         )
 
     def refusal(self) -> bytes:

@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Union
 
+from nxpop3.testing.sasl import SCRAM_ITERATIONS, ScramCredential
+
 MessageSource = Union[bytes, bytearray, str, "os.PathLike[str]", "Message"]
 """What a mailbox accepts as one message: bytes or text (line ends converted to CRLF),
 the path of an ``.eml`` file, or a :class:`Message` (taken verbatim)."""
@@ -92,11 +94,25 @@ class Mailbox:
 
     Thread-safe. The server takes a snapshot at login and removes the messages deleted
     in a session only when that session ends with ``QUIT``, as RFC 1939 requires.
+
+    :attr:`scram` is the user's SCRAM-SHA-256 credential, derived from the password here
+    (``scram_salt``: random when None; ``scram_iterations``: PBKDF2 rounds). It does
+    not follow a later change of :attr:`password`: call :meth:`set_password`.
     """
 
-    def __init__(self, user: str, password: str, messages: Iterable[MessageSource] = ()) -> None:
+    def __init__(
+        self,
+        user: str,
+        password: str,
+        messages: Iterable[MessageSource] = (),
+        *,
+        scram_salt: bytes | None = None,
+        scram_iterations: int = SCRAM_ITERATIONS,
+    ) -> None:
         self.user = user
         self.password = password
+        self.scram = ScramCredential.derive(password, scram_salt, scram_iterations)
+        """What SCRAM-SHA-256 checks: salt, iteration count, StoredKey, ServerKey."""
         self._lock = threading.Lock()
         self._items: list[Message] = []
         self._counter = 0
@@ -105,6 +121,16 @@ class Mailbox:
         """When a session last logged in (its clock, seconds), for ``LOGIN-DELAY``;
         set it to None to allow the next login at once."""
         self.add_messages(messages)
+
+    def set_password(
+        self, password: str, *, scram_salt: bytes | None = None,
+        scram_iterations: int | None = None,
+    ) -> None:
+        """Change the password, and derive the SCRAM credential again (a new random salt
+        unless given; the iteration count kept unless given)."""
+        iterations = self.scram.iterations if scram_iterations is None else scram_iterations
+        self.scram = ScramCredential.derive(password, scram_salt, iterations)
+        self.password = password
 
     # -- contents ---------------------------------------------------------------------
     @property

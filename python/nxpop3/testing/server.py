@@ -5,12 +5,14 @@ connection. Each connection (:class:`Session`) reads command lines, asks its
 socket-free :class:`~nxpop3.testing.session.Pop3Session` for the reply, passes the
 reply through the faults (:mod:`nxpop3.testing.faults`) and sends it, recording every
 byte both ways. With ``tls=`` (POP3S) or ``starttls=`` (``STLS``) the bytes go through TLS
-(:mod:`nxpop3.testing.channel`); the transcript says which commands came under TLS. See
+(:mod:`nxpop3.testing.channel`); the transcript says which commands came under TLS. With
+``sasl=`` it offers ``AUTH`` (RFC 5034, :mod:`nxpop3.testing.sasl`). See
 ``docs/testing.md`` for the guide.
 """
 from __future__ import annotations
 
 import os
+import select
 import selectors
 import socket
 import ssl
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nxpop3.testing import channel as _channel
 from nxpop3.testing import faults as _faults
+from nxpop3.testing import sasl as _sasl
 from nxpop3.testing import session as _session
 from nxpop3.testing.mailstore import Mailbox, Message, MessageSource
 
@@ -31,13 +34,21 @@ if TYPE_CHECKING:
     from typing import Self
 
     from nxpop3.testing.faults import Effect, Fault, LineRewrite
+    from nxpop3.testing.sasl import AuthRecord
     from nxpop3.testing.session import Pop3Session
 
-__all__ = ["MAX_COMMAND_LINE", "CommandRecord", "Pop3Server", "Session"]
+__all__ = ["MAX_AUTH_LINE", "MAX_COMMAND_LINE", "CommandRecord", "Pop3Server", "Session"]
 
 MAX_COMMAND_LINE = 8192
 """Longest command line read (octets, CRLF included) before the server answers -ERR and
 closes; RFC 2449 allows clients 255, this is generous so a test can send longer ones."""
+
+MAX_AUTH_LINE = 65536
+"""The same limit for an ``AUTH`` line and the client's lines in its exchange (RFC 5034
+sets none: an OAuth token can be several kilobytes)."""
+
+ENDLESS_PAUSE = 0.05
+"""Seconds between the octets of an ``endless_challenge`` when no ``pause`` is set."""
 
 _LINE_TOO_LONG = b"-ERR command line too long\r\n"
 _JOIN_TIMEOUT = 5.0  # seconds close() waits for each server thread
@@ -115,6 +126,7 @@ class Session:
             conn, self.wire_received
         )
         self._silent = False
+        self._inbox = bytearray()  # bytes read and not yet taken as lines
         self._abrupt = False  # the connection was cut: no TLS close_notify
         self._pending = bytearray()  # replies held back by coalesce, sent before reading
 
@@ -172,6 +184,12 @@ class Session:
         """True once the client's ``UTF8`` was accepted (RFC 6856)."""
         return self.protocol.utf8
 
+    @property
+    def authentications(self) -> list[AuthRecord]:
+        """Every ``AUTH`` exchange of the connection (:class:`~nxpop3.testing.sasl.AuthRecord`:
+        mechanism, initial response, responses, outcome)."""
+        return list(self.protocol.authentications)
+
     def run(self) -> None:
         try:
             self._serve()
@@ -190,13 +208,13 @@ class Session:
             return
         if self._reply("GREETING", "", self.protocol.greet):
             return
-        buffer = bytearray()
+        buffer = self._inbox
         stop = self.server._stopping
         while not stop.is_set():
             newline = buffer.find(b"\n")
             if newline < 0:
                 self._flush()  # every command read so far is answered before waiting
-                if len(buffer) >= MAX_COMMAND_LINE:
+                if len(buffer) >= self._line_limit(buffer):
                     self._send_plain(_LINE_TOO_LONG)
                     return
                 chunk = self._channel.recv()
@@ -216,11 +234,30 @@ class Session:
             self.server._record_command(record)
             if self._silent:
                 continue
-            keyword, args = _session.parse_command(line)
-            if self._reply(keyword, args, lambda k=keyword, a=args: self.protocol.execute(k, a)):
+            if self._answer(line):
                 return
             if self.protocol.tls_pending and not self._stls(buffer):
                 return
+
+    def _line_limit(self, buffer: bytearray) -> int:
+        """The longest line allowed for what ``buffer`` starts."""
+        if self.protocol.authenticating or bytes(buffer[:5]).upper() == b"AUTH ":
+            return MAX_AUTH_LINE
+        return MAX_COMMAND_LINE
+
+    def _answer(self, line: str) -> bool:
+        """Reply to one line: a command, or a response in an ``AUTH`` exchange; True when
+        the connection ends."""
+        exchange = self.protocol.auth
+        if exchange is not None:  # matched as "SASL MECH"
+            return self._reply(
+                _faults.SASL, exchange.record.mechanism, lambda: self.protocol.respond(line)
+            )
+        keyword, args = _session.parse_command(line)
+        answer = lambda: self.protocol.execute(keyword, args)  # noqa: E731
+        if keyword == "AUTH":  # matched as "AUTH MECH": never on the initial response
+            return self._reply(keyword, args.partition(" ")[0], answer)
+        return self._reply(keyword, args, answer)
 
     def _stls(self, buffer: bytearray) -> bool:
         """The TLS handshake after ``+OK`` to ``STLS``; False when the connection ends."""
@@ -282,10 +319,16 @@ class Session:
         if effect.silent:
             self._silent = True
             return False
+        if keyword == "AUTH" and effect.endless_challenge and effect.err is None:
+            return self._endless_challenge(effect)
         if effect.err is not None:  # refused: the session never sees the command
             reply = effect.refusal()
             end_session = keyword in ("QUIT", "GREETING")
+            if keyword == _faults.SASL:
+                self.protocol.abandon_auth()
         else:
+            if keyword == "AUTH":  # the SASL knobs bend the exchange this line starts
+                self.protocol.sasl_deviations = effect.deviations()
             reply = answer()
             end_session = self.protocol.ended
         reply = effect.rewrite(reply)
@@ -304,6 +347,25 @@ class Session:
             self._abort(True)
             return True
         return end_session
+
+    def _endless_challenge(self, effect: Effect) -> bool:
+        """``+ `` and then base64 octets (``split`` at a time, default 1) every ``pause``
+        seconds, never a line end, until the client sends something or closes (then its
+        lines are read and recorded, never answered) or the server's ``timeout`` passes
+        (then the connection closes). The session never sees the ``AUTH``. True when the
+        connection ends here."""
+        self._flush()
+        size = effect.split if isinstance(effect.split, int) else 1
+        pause = effect.pause or self.server.pause or ENDLESS_PAUSE
+        deadline = time.monotonic() + self.server.timeout
+        self._send_plain(b"+ ")
+        while not self.server._stopping.is_set() and time.monotonic() < deadline:
+            if self._inbox or select.select([self._conn], [], [], pause)[0]:
+                self._silent = True  # the client gave up: read on, answer nothing
+                return False
+            self._send_plain(b"A" * size)
+        self._abort(False)
+        return True
 
     def _send(self, data: bytes, effect: Effect) -> None:
         pause = self.server.pause if effect.pause is None else effect.pause
@@ -354,6 +416,14 @@ class Pop3Server:
     first byte, the greeting after the handshake. ``starttls=context`` offers ``STLS``
     (RFC 2595) on a plain connection. ``client_context`` is what :meth:`client_kwargs`
     passes as ``context=`` (the pytest fixtures set one that trusts the test CA).
+
+    ``sasl=("SCRAM-SHA-256", "PLAIN")`` offers ``AUTH`` (RFC 5034) with these mechanisms
+    (any of :data:`~nxpop3.testing.session.SASL_MECHANISMS`) and lists them in ``CAPA``;
+    ``tokens={"alice": "tok"}`` are the OAuth bearer tokens of XOAUTH2 and OAUTHBEARER.
+    Each mailbox keeps a SCRAM-SHA-256 credential derived when it is added (``scram_salt``,
+    random per user when None; ``scram_iterations``). ``cram_md5_challenge`` and
+    ``scram_nonce`` (the server's nonce part) fix what is random otherwise, for golden
+    transcripts; ``continuation_space=False`` sends an empty challenge as ``+`` alone.
     """
 
     def __init__(
@@ -381,6 +451,13 @@ class Pop3Server:
         tls: ssl.SSLContext | None = None,
         starttls: ssl.SSLContext | None = None,
         client_context: ssl.SSLContext | None = None,
+        sasl: Sequence[str] | str = (),
+        tokens: Mapping[str, str] | None = None,
+        cram_md5_challenge: str | None = None,
+        scram_nonce: str | None = None,
+        scram_salt: bytes | None = None,
+        scram_iterations: int = _sasl.SCRAM_ITERATIONS,
+        continuation_space: bool = True,
     ) -> None:
         if tls is not None and starttls is not None:
             raise ValueError("tls (POP3S) and starttls (STLS) exclude each other")
@@ -396,6 +473,10 @@ class Pop3Server:
         self.client_context = client_context
         self.user = user
         self.password = password
+        self.scram_salt = scram_salt
+        """The salt of the SCRAM credentials :meth:`add_mailbox` derives (None: a random
+        one per user)."""
+        self.scram_iterations = scram_iterations
         self.mailboxes: dict[str, Mailbox] = {}
         self.add_mailbox(user, password, messages or ())
         for name, (secret, items) in (mailboxes or {}).items():
@@ -413,6 +494,12 @@ class Pop3Server:
         self.capa = capa
         self.login_delay = login_delay
         self.expire = expire
+        self.sasl = sasl
+        self.tokens: dict[str, str] = dict(tokens or {})
+        """User name to OAuth bearer token (XOAUTH2, OAUTHBEARER); change it any time."""
+        self.cram_md5_challenge = cram_md5_challenge
+        self.scram_nonce = scram_nonce
+        self.continuation_space = continuation_space
         self._new_protocol()  # checks the options now rather than at the first connection
         self.timeout = timeout
         self.pause = pause
@@ -515,9 +602,20 @@ class Pop3Server:
         user: str,
         password: str,
         messages: Iterable[MessageSource] | str | os.PathLike[str] = (),
+        *,
+        scram_salt: bytes | None = None,
+        scram_iterations: int | None = None,
     ) -> Mailbox:
-        """Create (or replace) the maildrop of ``user``."""
-        box = Mailbox(user, password)
+        """Create (or replace) the maildrop of ``user``, with its SCRAM-SHA-256 credential
+        (``scram_salt`` and ``scram_iterations`` default to the server's)."""
+        box = Mailbox(
+            user,
+            password,
+            scram_salt=self.scram_salt if scram_salt is None else scram_salt,
+            scram_iterations=(
+                self.scram_iterations if scram_iterations is None else scram_iterations
+            ),
+        )
         box.add_messages(messages)
         self.mailboxes[user] = box
         return box
@@ -551,6 +649,13 @@ class Pop3Server:
         reset: bool = False,
         silent: bool = False,
         inject: bytes | None = None,
+        challenge: bytes | str | None = None,
+        challenge_size: int | None = None,
+        signature: str | None = None,
+        server_error: str | None = None,
+        auth_err: str | None = None,
+        extra_challenge: bytes | str | None = None,
+        endless_challenge: bool = False,
         times: int | None = None,
         once: bool = False,
         skip: int = 0,
@@ -581,6 +686,20 @@ class Pop3Server:
           ``delay`` waits before the first flight; ``silent`` never answers;
           ``err``/``raw`` answer the ClientHello in clear instead and close. ``"*"``
           does not match it.
+        - ``command="AUTH"`` (or ``"AUTH PLAIN"``) bends the reply to the ``AUTH`` line;
+          ``command="SASL"`` (or ``"SASL PLAIN"``) the replies to the client's later lines
+          in the exchange (``err`` there ends the exchange). On ``AUTH``, these knobs
+          bend the whole exchange: ``challenge=b"%%"`` is sent after ``+ `` instead of
+          every challenge (not base64); ``challenge_size=100_000``: every challenge is
+          valid base64 of that size; ``signature="wrong"`` (SCRAM: a ``v=`` that does not
+          verify) or ``"missing"`` (``+OK`` right after the client-final message);
+          ``server_error="invalid-proof"`` (SCRAM: ``e=invalid-proof`` as the
+          server-final message, then ``-ERR``); ``auth_err="[SYS/TEMP] later"``: ``-ERR``
+          with this text where the exchange would succeed; ``extra_challenge=b"more"``:
+          one more challenge where it would succeed, then ``-ERR``;
+          ``endless_challenge=True``: ``+ `` then base64 octets (``split`` at a time,
+          every ``pause`` s, default 0.05), never a line end, until the client sends
+          something or closes, or the server's ``timeout`` passes.
         - ``times=N`` / ``once=True``: apply N times / once, then become inactive (default:
           always); ``skip=N``: let the first N matching replies through untouched.
         """
@@ -597,6 +716,13 @@ class Pop3Server:
             reset=reset,
             silent=silent,
             inject=inject,
+            challenge=challenge,
+            challenge_size=challenge_size,
+            signature=signature,
+            server_error=server_error,
+            auth_err=auth_err,
+            extra_challenge=extra_challenge,
+            endless_challenge=endless_challenge,
             times=1 if once else times,
             skip=skip,
         )
@@ -685,6 +811,11 @@ class Pop3Server:
             login_delay=self.login_delay,
             expire=self.expire,
             starttls=self.starttls is not None,
+            sasl=self.sasl,
+            tokens=self.tokens,
+            cram_md5_challenge=self.cram_md5_challenge,
+            scram_nonce=self.scram_nonce,
+            continuation_space=self.continuation_space,
         )
 
     def _record_command(self, record: CommandRecord) -> None:

@@ -1,8 +1,9 @@
 """One POP3 session without a socket: command lines in, reply bytes out.
 
 RFC 1939 with the RFC 2449 extensions (``CAPA``, response codes, ``LOGIN-DELAY``,
-``EXPIRE``), the RFC 3206 codes, RFC 6856 ``UTF8`` and RFC 2595 ``STLS`` (the session
-accepts it; the listener does the TLS handshake and then calls :meth:`Pop3Session.start_tls`).
+``EXPIRE``), the RFC 3206 codes, RFC 6856 ``UTF8``, RFC 2595 ``STLS`` (the session
+accepts it; the listener does the TLS handshake and then calls :meth:`Pop3Session.start_tls`)
+and RFC 5034 ``AUTH`` with the mechanisms of :mod:`nxpop3.testing.sasl`.
 
 :class:`Pop3Session` holds the state machine (AUTHORIZATION, TRANSACTION, UPDATE) over
 the server's mailboxes and decides every reply. It never reads or writes a socket and
@@ -32,7 +33,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from nxpop3.testing import sasl as _sasl
 from nxpop3.testing.mailstore import Mailbox, Message
+from nxpop3.testing.sasl import AuthExchange, AuthRecord, SaslDeviations, ScramCredential
 
 __all__ = [
     "CRLF",
@@ -40,6 +43,7 @@ __all__ = [
     "capability_name",
     "default_capabilities",
     "IN_AUTHORIZATION",
+    "SASL_MECHANISMS",
     "IN_EITHER",
     "IN_TRANSACTION",
     "Command",
@@ -70,6 +74,9 @@ Expire = int | str
 
 DEFAULT_GREETING = "nxpop3 test server ready"
 
+SASL_MECHANISMS = _sasl.SASL_MECHANISMS
+"""Every SASL mechanism the session can offer (``sasl=SASL_MECHANISMS`` offers them all)."""
+
 
 class State(enum.Enum):
     """The RFC 1939 session states."""
@@ -96,14 +103,18 @@ def default_capabilities(
     login_delay: int | None = None,
     expire: Expire | None = None,
     stls: bool = False,
+    sasl: Sequence[str] = (),
 ) -> list[str]:
     """The ``CAPA`` lines of a server configured so: :data:`DEFAULT_CAPABILITIES`, with
     ``APOP`` first when APOP is on, ``STLS`` after ``USER`` when ``stls`` (a server that
-    offers STLS, before TLS has started), and ``LOGIN-DELAY n`` / ``EXPIRE n`` before
-    ``IMPLEMENTATION`` when set."""
+    offers STLS, before TLS has started), ``SASL m1 m2...`` after those when ``sasl``
+    names mechanisms, and ``LOGIN-DELAY n`` / ``EXPIRE n`` before ``IMPLEMENTATION``
+    when set."""
     caps = list(DEFAULT_CAPABILITIES)
     if stls:
         caps.insert(caps.index("USER") + 1, "STLS")
+    if sasl:
+        caps.insert(caps.index("STLS" if stls else "USER") + 1, "SASL " + " ".join(sasl))
     policies = []
     if login_delay is not None:
         policies.append(f"LOGIN-DELAY {login_delay}")
@@ -169,6 +180,25 @@ class Pop3Session:
         starttls: offer ``STLS`` (RFC 2595): listed in the default ``CAPA`` before login
             until TLS has started, and accepted once, in AUTHORIZATION.
         tls: the connection is encrypted already (POP3S): ``STLS`` is refused.
+        sasl: the SASL mechanisms offered by ``AUTH`` (RFC 5034) and listed in ``CAPA``
+            (``SASL ...``), in this order: names from :data:`SASL_MECHANISMS`, or one
+            string of names separated by spaces. Empty (the default): ``AUTH`` is an
+            unknown command.
+        tokens: user name to OAuth bearer token, for XOAUTH2 and OAUTHBEARER; read at
+            each exchange.
+        cram_md5_challenge: the CRAM-MD5 challenge (``<...>``); a new one per exchange
+            when None.
+        scram_nonce: the server's part of the SCRAM nonce; a new random one per exchange
+            when None.
+        continuation_space: an empty challenge is ``+ `` (RFC 5034); False sends ``+``
+            alone, as some servers do.
+
+    ``AUTH`` (RFC 5034): ``AUTH MECH`` starts an exchange (``+ challenge`` lines, each
+    answered by one base64 line), ``AUTH MECH response`` gives the first response at
+    once (``=``: an empty one), ``*`` cancels, a response that is not base64 ends the
+    exchange with ``-ERR``; bare ``AUTH`` lists the mechanisms (multi-line, as Dovecot
+    does). While an exchange runs, :attr:`authenticating` is True and every line is a
+    response (:meth:`respond`). :attr:`authentications` records each exchange.
 
     Response codes (``[AUTH]``, ``[IN-USE]``, ``[LOGIN-DELAY]``, ``[SYS/TEMP]``) go in a
     refusal only when the capabilities of the present state allow them: ``[AUTH]`` with
@@ -189,6 +219,7 @@ class Pop3Session:
         "USER": Command("_user", IN_AUTHORIZATION),
         "PASS": Command("_pass", IN_AUTHORIZATION),
         "APOP": Command("_apop", IN_AUTHORIZATION),
+        "AUTH": Command("_auth", IN_AUTHORIZATION),
         "STAT": Command("_stat", IN_TRANSACTION),
         "LIST": Command("_list", IN_TRANSACTION),
         "UIDL": Command("_uidl", IN_TRANSACTION),
@@ -215,8 +246,27 @@ class Pop3Session:
         clock: Callable[[], float] = time.monotonic,
         starttls: bool = False,
         tls: bool = False,
+        sasl: Sequence[str] | str = (),
+        tokens: Mapping[str, str] | None = None,
+        cram_md5_challenge: str | None = None,
+        scram_nonce: str | None = None,
+        continuation_space: bool = True,
     ) -> None:
         _check_policies(login_delay, expire)
+        self.sasl = _sasl.check_mechanisms(sasl)
+        if scram_nonce is not None and not _sasl._printable_nonce(scram_nonce):
+            raise ValueError("scram_nonce must be printable ASCII without ','")
+        self.tokens: Mapping[str, str] = {} if tokens is None else tokens
+        self.cram_md5_challenge = cram_md5_challenge
+        self.scram_nonce = scram_nonce
+        self.continuation_space = continuation_space
+        self.auth: AuthExchange | None = None
+        """The ``AUTH`` exchange in progress (None between commands)."""
+        self.authentications: list[AuthRecord] = []
+        """Every ``AUTH`` exchange of the session, in order (:class:`AuthRecord`)."""
+        self.sasl_deviations: SaslDeviations | None = None
+        """How the next ``AUTH`` exchange departs from the protocol; taken (and reset to
+        None) by the next ``AUTH`` command. The listener sets it from its faults."""
         self.mailboxes = mailboxes
         self.apop = apop
         self.greeting = greeting
@@ -251,6 +301,11 @@ class Pop3Session:
         return self.mailbox is not None
 
     @property
+    def authenticating(self) -> bool:
+        """True while an ``AUTH`` exchange waits for the client's next response."""
+        return self.auth is not None
+
+    @property
     def ended(self) -> bool:
         """True once ``QUIT`` was answered: the connection should close."""
         return self.state is State.UPDATE
@@ -269,6 +324,7 @@ class Pop3Session:
             login_delay=self.login_delay,
             expire=self.expire,
             stls=self.starttls and not self.tls and state is State.AUTHORIZATION,
+            sasl=self.sasl,
         )
 
     def advertises(self, name: str, state: State | None = None) -> bool:
@@ -292,7 +348,10 @@ class Pop3Session:
         return b"+OK " + text.encode("utf-8") + CRLF
 
     def handle(self, line: str | bytes) -> bytes:
-        """The reply to one command line (its line end optional)."""
+        """The reply to one line (its line end optional): a command, or the client's
+        response while an ``AUTH`` exchange runs."""
+        if self.authenticating:
+            return self.respond(line)
         keyword, args = parse_command(line)
         return self.execute(keyword, args)
 
@@ -302,6 +361,8 @@ class Pop3Session:
             raise RuntimeError("the session has ended (QUIT was answered)")
         if self.tls_pending:
             raise RuntimeError("STLS was accepted: start_tls() (after the handshake) comes first")
+        if self.authenticating:
+            raise RuntimeError("an AUTH exchange runs: respond() takes the next line")
         command = self.COMMANDS.get(keyword)
         if command is None:
             return _err(f"unknown command {keyword[:40]}")
@@ -320,8 +381,26 @@ class Pop3Session:
         self.tls = True
         self._pending_user = None
 
+    def respond(self, line: str | bytes) -> bytes:
+        """The reply to the client's response line in an ``AUTH`` exchange: the next
+        ``+`` challenge, or the ``+OK`` / ``-ERR`` that ends it."""
+        exchange = self.auth
+        if exchange is None:
+            raise RuntimeError("no AUTH exchange runs")
+        if isinstance(line, (bytes, bytearray)):
+            line = bytes(line).decode("utf-8", "surrogateescape")
+        return self._auth_turn(exchange, exchange.respond(line.rstrip("\r\n")))
+
+    def abandon_auth(self) -> None:
+        """End the ``AUTH`` exchange in progress without a login (a fault answered the
+        client's response instead of the session); the next line is a command."""
+        if self.auth is not None:
+            self.auth.abandon()
+            self.auth = None
+
     def close(self) -> None:
         """The connection ended without ``QUIT``: unlock the maildrop, delete nothing."""
+        self.abandon_auth()
         if self.mailbox is not None:
             self.mailbox.release(self)
             self.mailbox = None
@@ -351,6 +430,68 @@ class Pop3Session:
         if box is None or digest != apop_digest(self.timestamp, box.password):
             return self.refusal("AUTH", "invalid user name or digest")
         return self._login(box)
+
+    def _auth(self, args: str) -> bytes:
+        deviations, self.sasl_deviations = self.sasl_deviations, None
+        if not self.sasl:
+            return _err("unknown command AUTH")
+        if not args:  # the mechanisms, as a multi-line reply (Dovecot's habit)
+            lines = [name.encode("ascii") + CRLF for name in self.sasl]
+            return _multi(b"+OK SASL mechanisms follow", lines)
+        name, separator, initial = args.partition(" ")
+        mechanism = name.upper()
+        if mechanism not in self.sasl:
+            return _err(f"unsupported authentication mechanism {name[:40]}")
+        if separator and (not initial or " " in initial):
+            return _err("malformed AUTH command")
+        exchange = AuthExchange(
+            mechanism,
+            self,
+            cram_md5_challenge=self.cram_md5_challenge,
+            scram_nonce=self.scram_nonce,
+            deviations=deviations,
+        )
+        self.authentications.append(exchange.record)
+        return self._auth_turn(exchange, exchange.begin(initial if separator else None))
+
+    def _auth_turn(self, exchange: AuthExchange, turn: _sasl.Turn) -> bytes:
+        """The reply of one turn of ``exchange``."""
+        if isinstance(turn, _sasl.Continue):
+            self.auth = exchange
+            if not turn.payload:
+                return b"+ " + CRLF if self.continuation_space else b"+" + CRLF
+            return b"+ " + turn.payload + CRLF
+        self.auth = None
+        record = exchange.record
+        if isinstance(turn, _sasl.Fail):
+            return self.refusal(turn.code, turn.text) if turn.code else _err(turn.text)
+        box = self.mailboxes.get(turn.user)
+        if box is None:  # a token for a user without a maildrop
+            record.outcome = "refused"
+            return self.refusal("AUTH", "no maildrop for this user")
+        reply = self._login(box)
+        record.outcome = "success" if self.logged_in else "refused"
+        return reply
+
+    # -- what the SASL mechanisms ask about a user (nxpop3.testing.sasl.Accounts) ------------
+    def password(self, user: str) -> str | None:
+        """The password of ``user``; None for an unknown user."""
+        box = self.mailboxes.get(user)
+        return None if box is None else box.password
+
+    def scram(self, user: str) -> ScramCredential | None:
+        """The stored SCRAM-SHA-256 credential of ``user``; None for an unknown user."""
+        box = self.mailboxes.get(user)
+        return None if box is None else box.scram
+
+    def token(self, user: str) -> str | None:
+        """The OAuth bearer token of ``user``; None when it has none."""
+        return self.tokens.get(user)
+
+    def token_owner(self, token: str) -> str | None:
+        """The user whose token ``token`` is (OAUTHBEARER without ``a=``)."""
+        owners = [user for user, known in self.tokens.items() if known == token]
+        return owners[0] if len(owners) == 1 else None
 
     def _login(self, box: Mailbox) -> bytes:
         snapshot = box.acquire(self)
