@@ -5,6 +5,9 @@ compare against (message order, stored bytes, sizes, users) is what Dovecot serv
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import poplib
 import socket
@@ -81,7 +84,8 @@ def test_start_greet_and_stop_cleanly(dovecot_binary: str) -> None:
         assert b"<" in server.greeting and b"@" in server.greeting
         config = server.config_path.read_text()
         for line in (f'base_dir = "{root}/run"', "ssl = no", "auth_failure_delay = 0",
-                     "disable_plaintext_auth = no", "auth_mechanisms = plain apop"):
+                     "disable_plaintext_auth = no",
+                     "auth_mechanisms = plain login cram-md5 scram-sha-256 apop"):
             assert line in config
         for host in server.hosts:
             probe = RawPop3(host, port)
@@ -221,6 +225,52 @@ def test_apop_login_with_poplib(dovecot: DovecotMailbox) -> None:
     assert pop.stat() == (0, 0)
     pop.quit()
     dovecot.server.wait_log(f"Login: user=<{dovecot.user}>, method=APOP")
+
+
+def test_capa_offers_user_and_the_sasl_mechanisms(dovecot: DovecotMailbox) -> None:
+    """The SASL line lists the four mechanisms Dovecot can run from a {PLAIN} password;
+    USER stays, and APOP too (the greeting's timestamp)."""
+    peer = RawPop3(dovecot.host, dovecot.port)
+    assert b"<" in peer.greeting and b"@" in peer.greeting
+    assert peer.command("CAPA").startswith(b"+OK")
+    lines = peer.body().decode("ascii").split("\r\n")
+    assert "USER" in lines
+    assert "SASL PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256" in lines
+    assert peer.command("QUIT").startswith(b"+OK")
+    peer.close()
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.b64encode(data)
+
+
+def test_scram_server_final_comes_as_a_continuation(dovecot: DovecotMailbox) -> None:
+    """RFC 5802 by hand against the fixture: Dovecot sends server-first and then its
+    server-final ("v=...", the signature checked here) each in a "+ " continuation, and
+    says +OK only after the client's empty answer to the second."""
+    peer = RawPop3(dovecot.host, dovecot.port)
+    bare = f"n={dovecot.user},r={base64.b64encode(os.urandom(18)).decode()}"
+    first = peer.command("AUTH SCRAM-SHA-256 " + _b64(b"n,," + bare.encode()).decode())
+    assert first.startswith(b"+ "), first
+    server_first = base64.b64decode(first[2:].strip(), validate=True).decode("ascii")
+    fields = dict(part.split("=", 1) for part in server_first.split(","))
+    assert fields["r"].startswith(bare.split("r=", 1)[1]) and int(fields["i"]) >= 4096
+    salted = hashlib.pbkdf2_hmac("sha256", dovecot.password.encode(),
+                                 base64.b64decode(fields["s"]), int(fields["i"]))
+    client_key = hmac.digest(salted, b"Client Key", "sha256")
+    without_proof = f"c=biws,r={fields['r']}"
+    message = f"{bare},{server_first},{without_proof}".encode()
+    signature = hmac.digest(hashlib.sha256(client_key).digest(), message, "sha256")
+    proof = bytes(a ^ b for a, b in zip(client_key, signature))
+    final = peer.command(_b64(f"{without_proof},p=".encode() + _b64(proof)).decode())
+    assert final.startswith(b"+ "), final
+    server_key = hmac.digest(salted, b"Server Key", "sha256")
+    expected = b"v=" + _b64(hmac.digest(server_key, message, "sha256"))
+    assert base64.b64decode(final[2:].strip(), validate=True) == expected
+    assert peer.command("").startswith(b"+OK")
+    assert peer.command("QUIT").startswith(b"+OK")
+    peer.close()
+    dovecot.server.wait_log(f"Login: user=<{dovecot.user}>, method=SCRAM-SHA-256")
 
 
 def test_bad_names_and_passwords_are_refused(dovecot: DovecotMailbox) -> None:

@@ -30,7 +30,8 @@ Facts about Dovecot 2.3 this package relies on:
 * Failed logins make anvil delay later logins from the same IP (2 to 15 s), on top of
   ``auth_failure_delay``: both are turned off.
 * ``apop`` in ``auth_mechanisms`` with plaintext passwords is what puts the APOP timestamp
-  into the greeting.
+  into the greeting. From the same ``{PLAIN}`` passwords it runs SASL PLAIN, LOGIN, CRAM-MD5
+  and SCRAM-SHA-256 (all offered); SCRAM's server-final comes as a ``+`` continuation.
 * New Maildir files get their POP3 numbers in the order of the number before the first
   ``.`` of their names, so file names carry an increasing sequence number.
 * RETR converts bare LF to CRLF, and adds a final CRLF when the file lacks one. It does not

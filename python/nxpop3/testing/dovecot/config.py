@@ -135,7 +135,8 @@ def render_config(
     max_connections: int,
     tls_port: int | None = None,
 ) -> str:
-    """The text of ``dovecot.conf``: POP3 only, plaintext and APOP logins, Maildirs; with
+    """The text of ``dovecot.conf``: POP3 only, USER/PASS, APOP and SASL (PLAIN, LOGIN,
+    CRAM-MD5, SCRAM-SHA-256) logins, Maildirs; with
     ``tls_port``, TLS on (``STLS`` on ``port``, POP3S on ``tls_port``) with the certificate
     in ``layout.tls_dir``, plaintext logins still allowed on the plain port."""
     root = layout.root
@@ -150,7 +151,7 @@ info_log_path = {quote(layout.log)}
 protocols = pop3
 listen = {", ".join(hosts)}
 {tls}disable_plaintext_auth = no
-auth_mechanisms = plain apop
+auth_mechanisms = plain login cram-md5 scram-sha-256 apop
 auth_failure_delay = 0
 default_login_user = {account.user}
 default_internal_user = {account.user}
