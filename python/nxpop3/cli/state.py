@@ -88,11 +88,13 @@ class FetchState:
         self.dropped = 0
         """Lines of the file that could not be read (cut by a crash, or edited)."""
         self._append: int | None = None  # file descriptor, opened at the first record
+        self._remove_leftovers()
         try:
-            text = self.path.read_bytes().decode("ascii")
+            # latin-1 reads any byte: a line that is not ASCII is dropped below.
+            text = self.path.read_bytes().decode("latin-1")
         except FileNotFoundError:
             return
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise StateError(f"cannot read the fetch state {self.path}: {exc}") from None
         lines = text.split("\n")
         if lines[-1]:  # no line end: cut short by a crash
@@ -148,7 +150,7 @@ class FetchState:
         data = "".join(lines).encode("ascii")
         try:
             self._make_folder()
-            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".state")
+            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=self._temporary_prefix)
             try:
                 _write_all(fd, data)
                 os.fsync(fd)
@@ -167,6 +169,24 @@ class FetchState:
         if self._append is not None:
             os.close(self._append)
             self._append = None
+
+    @property
+    def _temporary_prefix(self) -> str:
+        return f".{self.path.name}.tmp-"
+
+    def _remove_leftovers(self) -> None:
+        """Delete the temporary files of a rewrite of this account's file that a crash
+        interrupted (the file itself was left whole by it)."""
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return
+        for name in names:
+            if name.startswith(self._temporary_prefix):
+                try:
+                    os.unlink(self.folder / name)
+                except OSError:
+                    pass
 
     def _open_for_append(self) -> None:
         self._make_folder()
