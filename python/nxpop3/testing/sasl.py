@@ -599,10 +599,14 @@ class AuthRecord:
 
 
 def _b64decode(text: str) -> bytes | None:
+    """The octets of ``text`` in canonical base64 (RFC 4648: padded to a multiple of 4,
+    no other character, zero pad bits); None otherwise."""
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        encoded = text.encode("ascii")
+        data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         return None
+    return data if base64.b64encode(data) == encoded else None
 
 
 def _b64encode(data: bytes) -> bytes:
