@@ -1,7 +1,8 @@
 /*
  * Example firmware: fetch a POP3 mailbox with the NetX Duo POP3 client API over
  * lwIP on the MPS2 AN385 board (QEMU mps2-an385), reporting each message's size,
- * CRC-32 and unique-id (UIDL) on UART0. After login it asks CAPA; the messages
+ * CRC-32 and unique-id (UIDL) on UART0. It logs in with USER/PASS (or APOP), or
+ * with a SASL mechanism (auth=: CAPA first, then AUTH). After login it asks CAPA; the messages
  * come down in pipelined batches of RETR when the server listed PIPELINING, one
  * at a time otherwise (the same batch calls, with a window of one). The exit
  * status (semihosting) is the verdict: 0, or the first NetX status other than
@@ -9,13 +10,17 @@
  *
  * Command line (semihosting), space-separated key=value words, in any order:
  *   server=10.0.2.100 port=110 user=NAME pass=SECRET apop=0|1 delete=0|1 wait=SECONDS
- *   ca=HOSTPATH seed=HOSTPATH name=DNSNAME
+ *   ca=HOSTPATH seed=HOSTPATH name=DNSNAME auth=scram-sha-256|cram-md5|plain|login
  * ca= turns on POP3S (implicit TLS, RFC 8314; the port then defaults to 995): the
  * trusted CA chain (PEM) is read from that host file through semihosting at run
  * time, nothing is compiled in. name= is the DNS name the server's certificate must
  * carry (Mbed TLS 2.28 matches DNS names only). seed= is a host file of random bytes
  * that stands in for a TRNG: QEMU's board has none (app_entropy() is the hook a real
  * board fills from its TRNG).
+ * auth= logs in with that SASL mechanism (RFC 5034) instead of USER/PASS or APOP: CAPA
+ * is asked first (the mechanism must be offered: nothing is sent otherwise), then AUTH.
+ * SCRAM-SHA-256 needs seed= (plain POP3 or POP3S): its client nonce is 18 bytes of the
+ * seed file, used for nothing else, in hex.
  * Words without '=' (such as a program name) are ignored. selftest=fault executes an
  * undefined instruction instead, to check the fault handler's report and exit status.
  */
@@ -57,6 +62,14 @@
 /* Messages per batch: the unique-ids of one batch are held (71 bytes each), read
  * with one UIDL listing per batch. A larger mailbox costs one listing per batch. */
 #define APP_BATCH        32u
+/* SCRAM's client nonce: this many seed bytes, written in hex (printable, no ','). */
+#define APP_NONCE_BYTES  18u
+#define APP_NONCE_SIZE   (2u * APP_NONCE_BYTES + 1u)
+#if (2u * APP_NONCE_BYTES) < NX_POP3_SCRAM_NONCE_MIN || (2u * APP_NONCE_BYTES) > NX_POP3_SCRAM_NONCE_MAX
+#error "APP_NONCE_BYTES: the nonce must have NX_POP3_SCRAM_NONCE_MIN .. _MAX characters"
+#endif
+/* auth= not given: USER/PASS, or APOP (the NetX login). */
+#define APP_AUTH_NETX    0u
 
 typedef struct APP_CONFIG_STRUCT
 {
@@ -71,7 +84,14 @@ typedef struct APP_CONFIG_STRUCT
     CHAR ca_path[APP_PATH_SIZE];   /* "" : plain POP3 */
     CHAR seed_path[APP_PATH_SIZE];
     CHAR server_name[APP_PATH_SIZE];
+    UINT mechanism;                /* NX_POP3_SASL_*, or APP_AUTH_NETX */
 } APP_CONFIG;
+
+/* The SASL mechanisms by code (NX_POP3_SASL_*), lower case: the auth= names (PLAIN to
+ * SCRAM-SHA-256; the OAuth ones take a token, not a password) and the SASL line's. */
+static const char *const app_mechanism_names[NX_POP3_SASL_LAST + 1u] = {
+    "", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2", "oauthbearer",
+};
 
 static UCHAR app_pool_memory[NX_PACKET_POOL_SIZE(APP_POOL_PAYLOAD, APP_POOL_COUNT)]
     __attribute__((aligned(8)));
@@ -205,6 +225,22 @@ static int app_copy_text(CHAR *dest, size_t size, const char *text)
     return 0;
 }
 
+/* The SASL mechanism of an auth= name: one that logs in with a password. */
+static int app_mechanism_code(const char *name, UINT *code)
+{
+    UINT i;
+
+    for (i = NX_POP3_SASL_PLAIN; i <= NX_POP3_SASL_SCRAM_SHA_256; i++)
+    {
+        if (strcmp(name, app_mechanism_names[i]) == 0)
+        {
+            *code = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /* Splits the line in place into words and applies each key=value. */
 static int app_parse_cmdline(char *line, APP_CONFIG *config)
 {
@@ -224,6 +260,7 @@ static int app_parse_cmdline(char *line, APP_CONFIG *config)
     config->ca_path[0] = '\0';
     config->seed_path[0] = '\0';
     config->server_name[0] = '\0';
+    config->mechanism = APP_AUTH_NETX;
 
     while (*p != '\0' && words < APP_MAX_WORDS)
     {
@@ -320,6 +357,13 @@ static int app_parse_cmdline(char *line, APP_CONFIG *config)
                 config->port = 995u;
             }
         }
+        else if (strcmp(word, "auth") == 0)
+        {
+            if (app_mechanism_code(equals + 1, &config->mechanism) != 0)
+            {
+                return -1;
+            }
+        }
         else if (strcmp(word, "selftest") == 0 && strcmp(equals + 1, "fault") == 0)
         {
             config->fault_selftest = 1u;
@@ -336,6 +380,14 @@ static int app_parse_cmdline(char *line, APP_CONFIG *config)
     if (config->ca_path[0] != '\0' && (config->seed_path[0] == '\0' || config->server_name[0] == '\0'))
     {
         return -1; /* POP3S needs the seed and the name to verify */
+    }
+    if (config->mechanism == NX_POP3_SASL_SCRAM_SHA_256 && config->seed_path[0] == '\0')
+    {
+        return -1; /* SCRAM's nonce comes from the seed */
+    }
+    if (config->mechanism != APP_AUTH_NETX && config->apop)
+    {
+        return -1; /* one way to log in */
     }
     return (config->user[0] != '\0' && config->password[0] != '\0') ? 0 : -1;
 }
@@ -385,8 +437,44 @@ static void app_tls_report(void)
            (unsigned int)-nx_transport_tls_last_error(&app_tls));
 }
 
-/* POP3S: Mbed TLS's heap over a static buffer, the CA chain and the seed read from
- * the host, and the TLS transport over the lwIP one. Exits on failure. */
+/* The seed file (seed=): the bytes app_entropy() hands out, each once, to Mbed TLS
+ * and to SCRAM's nonce. Exits on failure. */
+static void app_seed_load(const APP_CONFIG *config)
+{
+    long length = board_read_file(config->seed_path, app_seed, sizeof(app_seed));
+
+    if (length <= 0)
+    {
+        printf("ERROR seed 0x%02X\r\n", (unsigned int)BOARD_EXIT_USAGE);
+        board_exit(BOARD_EXIT_USAGE);
+    }
+    app_seed_length = (ULONG)length;
+    app_seed_used = 0u;
+}
+
+/* SCRAM's client nonce: APP_NONCE_BYTES seed bytes no one else gets (app_entropy()
+ * hands out each byte once), in hex. -1 when the seed has run out. */
+static int app_scram_nonce(CHAR *nonce)
+{
+    static const char hex[] = "0123456789abcdef";
+    UCHAR bytes[APP_NONCE_BYTES];
+    UINT i;
+
+    if (app_entropy(NX_NULL, bytes, sizeof(bytes)) != 0)
+    {
+        return -1;
+    }
+    for (i = 0u; i < APP_NONCE_BYTES; i++)
+    {
+        nonce[2u * i] = hex[bytes[i] >> 4];
+        nonce[2u * i + 1u] = hex[bytes[i] & 0x0Fu];
+    }
+    nonce[2u * APP_NONCE_BYTES] = '\0';
+    return 0;
+}
+
+/* POP3S: Mbed TLS's heap over a static buffer, the CA chain read from the host (the
+ * seed is loaded already), and the TLS transport over the lwIP one. Exits on failure. */
 static void app_tls_setup(const APP_CONFIG *config)
 {
     long length;
@@ -405,14 +493,6 @@ static void app_tls_setup(const APP_CONFIG *config)
     }
     app_ca[length] = '\0'; /* PEM: NUL-terminated, the NUL counted */
     ca_length = (ULONG)length + 1u;
-    length = board_read_file(config->seed_path, app_seed, sizeof(app_seed));
-    if (length <= 0)
-    {
-        printf("ERROR seed 0x%02X\r\n", (unsigned int)BOARD_EXIT_USAGE);
-        board_exit(BOARD_EXIT_USAGE);
-    }
-    app_seed_length = (ULONG)length;
-    app_seed_used = 0u;
 
     memset(&tls_config, 0, sizeof(tls_config));
     tls_config.ca_chain = app_ca;
@@ -494,6 +574,73 @@ static VOID app_capability(VOID *context, const CHAR *name, const CHAR *argument
         /* A name is printable ASCII; anything else is shown as '?' to keep the line whole. */
         putchar((name[i] > ' ' && name[i] <= '~') ? name[i] : '?');
     }
+}
+
+/* auth=: connects, asks CAPA in AUTHORIZATION (the mechanisms offered, and whether
+ * the server takes an initial response), then logs in with AUTH. Exits on failure;
+ * a refusal (-ERR) is answered with QUIT first. */
+static void app_sasl_login(APP_CONFIG *config)
+{
+    NXD_ADDRESS server;
+    CHAR nonce[APP_NONCE_SIZE];
+    CHAR *scram_nonce = NX_NULL;
+    UINT status;
+    UINT code;
+
+    memset(&server, 0, sizeof(server));
+    server.nxd_ip_version = NX_IP_VERSION_V4;
+    server.nxd_ip_address.v4 = config->server;
+    status = nxd_pop3_client_connect(&app_client, &app_ip, &app_pool, &server, config->port,
+                                     NX_POP3_CLIENT_CONNECTION_TIMEOUT,
+                                     config->reply_wait != 0u ? config->reply_wait
+                                                              : NX_POP3_SERVER_REPLY_TIMEOUT,
+                                     NX_NULL);
+    if (config->ca_path[0] != '\0')
+    {
+        app_tls_report(); /* the handshake is over, verified or not */
+    }
+    if (status != NX_SUCCESS)
+    {
+        app_fail("connect", status, 0u); /* a failed connect cleans up after itself */
+    }
+
+    printf("CAPA-AUTHORIZATION");
+    status = nx_pop3_client_capabilities_get(&app_client, app_capability, NX_NULL);
+    printf("\r\n");
+    if (status != NX_SUCCESS)
+    {
+        app_fail("capa", status, 1u);
+    }
+    printf("SASL");
+    for (code = NX_POP3_SASL_PLAIN; code <= NX_POP3_SASL_LAST; code++)
+    {
+        if ((app_client.nx_pop3_client_sasl_mechanisms & (1u << code)) != 0u)
+        {
+            printf(" %s", app_mechanism_names[code]);
+        }
+    }
+    printf("\r\n");
+
+    if (config->mechanism == NX_POP3_SASL_SCRAM_SHA_256)
+    {
+        if (app_scram_nonce(nonce) != 0)
+        {
+            app_fail("nonce", NX_NOT_SUCCESSFUL, 1u); /* the seed ran out: never reused */
+        }
+        scram_nonce = nonce;
+    }
+    status = nx_pop3_client_auth(&app_client, config->mechanism, config->user, config->password,
+                                 scram_nonce);
+    if (status == NX_POP3_SERVER_ERROR_STATUS)
+    {
+        printf("REFUSED code %u\r\n", app_client.nx_pop3_client_response_code);
+        (void)nx_pop3_client_quit(&app_client);
+    }
+    if (status != NX_SUCCESS)
+    {
+        app_fail("login", status, 1u);
+    }
+    printf("LOGIN %s\r\n", app_mechanism_names[config->mechanism]);
 }
 
 /* One UIDL line: kept when the message is in the batch. Entries may come in any order. */
@@ -628,7 +775,8 @@ int main(void)
         || app_parse_cmdline(app_cmdline, &config) != 0)
     {
         printf("usage: server=A.B.C.D port=N user=NAME pass=SECRET [apop=0|1] [delete=0|1] [wait=S]"
-               " [ca=PATH seed=PATH name=DNSNAME]\r\n");
+               " [ca=PATH seed=PATH name=DNSNAME] [auth=scram-sha-256|cram-md5|plain|login]"
+               " (scram-sha-256 needs seed=)\r\n");
         return BOARD_EXIT_USAGE;
     }
     if (config.fault_selftest)
@@ -641,6 +789,10 @@ int main(void)
         return BOARD_EXIT_DEVICE;
     }
     (void)nx_lwip_transport_init(&app_lwip, &app_transport, board_net_poll, NX_NULL, app_clock);
+    if (config.seed_path[0] != '\0')
+    {
+        app_seed_load(&config);
+    }
     if (config.ca_path[0] != '\0')
     {
         app_tls_setup(&config);
@@ -665,17 +817,25 @@ int main(void)
         app_fail("tcp", status, 0u);
     }
 
-    status = nx_pop3_client_create(&app_client, config.apop, &app_ip, &app_pool, config.server,
-                                   config.port, config.user, config.password);
-    if (config.ca_path[0] != '\0')
+    if (config.mechanism != APP_AUTH_NETX)
     {
-        app_tls_report(); /* the handshake is over, verified or not */
+        app_sasl_login(&config);
     }
-    if (status != NX_SUCCESS)
+    else
     {
-        app_fail("login", status, 0u); /* a failed create cleans up after itself */
+        status = nx_pop3_client_create(&app_client, config.apop, &app_ip, &app_pool, config.server,
+                                       config.port, config.user, config.password);
+        if (config.ca_path[0] != '\0')
+        {
+            app_tls_report(); /* the handshake is over, verified or not */
+        }
+        if (status != NX_SUCCESS)
+        {
+            app_fail("login", status, 0u); /* a failed create cleans up after itself */
+        }
+        printf("LOGIN %s\r\n",
+               app_client.nx_pop3_client_enable_APOP_authentication ? "apop" : "user");
     }
-    printf("LOGIN %s\r\n", app_client.nx_pop3_client_enable_APOP_authentication ? "apop" : "user");
     if (config.reply_wait != 0u)
     {
         (void)nx_pop3_client_reply_timeout_set(&app_client, config.reply_wait);

@@ -5,8 +5,9 @@
 - :mod:`nxpop3.board.relay`: the per-connection relay QEMU's ``guestfwd`` runs
 - :mod:`nxpop3.board.exit_codes`: the board's exit statuses, read from its C header
 
-``python -m nxpop3.board HOST PORT USER PASSWORD [--apop] [--delete] [--cafile PEM]``
-builds and boots the firmware from a shell (``--cafile``: POP3S, verified against it).
+``python -m nxpop3.board HOST PORT USER PASSWORD [--apop | --mechanism MECH] [--delete]
+[--cafile PEM]`` builds and boots the firmware from a shell (``--cafile``: POP3S, verified
+against it; ``--mechanism scram-sha-256``: SASL login).
 Pure Python: no C extension, no tool is loaded on import.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .runner import (
     GUEST_SERVER_ADDRESS,
     GUEST_SERVER_PORT,
     GUEST_SERVER_TLS_PORT,
+    MECHANISMS,
     QEMU,
     QemuResult,
     fetch_mailbox,
@@ -36,8 +38,8 @@ from .runner import (
 
 __all__ = [
     "BOARD_HEADER", "CROSS_GCC", "FIRMWARE_NAME", "GUEST_SERVER_ADDRESS", "GUEST_SERVER_PORT",
-    "GUEST_SERVER_TLS_PORT", "QEMU", "FirmwareBuildError", "QemuResult", "board_exit_name",
-    "board_exits",
+    "GUEST_SERVER_TLS_PORT", "MECHANISMS", "QEMU", "FirmwareBuildError", "QemuResult",
+    "board_exit_name", "board_exits",
     "build_firmware", "default_build_dir", "fetch_mailbox", "find_source_dir",
     "firmware_command_line", "missing_build_tools", "missing_tools", "qemu_command",
     "run_firmware",

@@ -15,6 +15,11 @@ checks that the server's certificate names ``server_name`` (``"localhost"``). QE
 board has no TRNG: the firmware's entropy hook reads a seed file of random bytes the
 runner writes for each run (``os.urandom``), unless ``seed_file`` names one.
 
+SASL: ``fetch_mailbox(..., mechanism="scram-sha-256")`` (or ``"cram-md5"``, ``"plain"``,
+``"login"``) has the firmware ask CAPA before login and log in with ``AUTH`` (RFC 5034)
+instead of USER/PASS or APOP. SCRAM's client nonce comes from the same seed file (bytes
+that nothing else uses), so one is written for that run too.
+
 Pure Python: importing this module loads neither the C extension nor QEMU.
 
 Example::
@@ -46,6 +51,7 @@ __all__ = [
     "GUEST_SERVER_ADDRESS",
     "GUEST_SERVER_PORT",
     "GUEST_SERVER_TLS_PORT",
+    "MECHANISMS",
     "QEMU",
     "QemuResult",
     "fetch_mailbox",
@@ -63,6 +69,10 @@ GUEST_SERVER_TLS_PORT = 995
 #: Random bytes the runner gives the firmware's entropy hook per run (it seeds
 #: Mbed TLS's CTR_DRBG with 48 of them; the rest covers reseeds).
 SEED_BYTES = 256
+#: The firmware's ``auth=`` values: the SASL mechanisms it logs in with (a password).
+MECHANISMS = ("scram-sha-256", "cram-md5", "plain", "login")
+#: The mechanisms whose client needs random bytes (SCRAM's nonce) from the seed file.
+_NEEDS_SEED = frozenset({"scram-sha-256"})
 
 QEMU = "qemu-system-arm"
 
@@ -75,7 +85,11 @@ _FETCH = re.compile(r"^FETCH (pipelined|single) window (\d+)[ \t\r]*$", re.MULTI
 _FETCHED = re.compile(r"^FETCHED (\d+) peak (\d+)[ \t\r]*$", re.MULTILINE)
 _STAT = re.compile(r"^STAT (\d+) (\d+)\s*$", re.MULTILINE)
 _ERROR = re.compile(r"^ERROR (\S+) 0x([0-9A-Fa-f]+)\s*$", re.MULTILINE)
-_LOGIN = re.compile(r"^LOGIN (\w+)\s*$", re.MULTILINE)
+_LOGIN = re.compile(r"^LOGIN ([\w-]+)\s*$", re.MULTILINE)
+_CAPA_BEFORE_LOGIN = re.compile(r"^CAPA-AUTHORIZATION((?: [\x21-\x7e]+)*)[ \t\r]*$",
+                                re.MULTILINE)
+_SASL = re.compile(r"^SASL((?: [\w-]+)*)[ \t\r]*$", re.MULTILINE)
+_REFUSED = re.compile(r"^REFUSED code (\d+)\s*$", re.MULTILINE)
 _TLS = re.compile(r"^TLS verify=0x([0-9A-Fa-f]{8}) error=-0x([0-9A-Fa-f]+)\s*$", re.MULTILINE)
 _TLS_HEAP = re.compile(r"^TLS heap peak (\d+) of (\d+) seed used (\d+) of (\d+)\s*$", re.MULTILINE)
 _WORD = re.compile(r"^[\x21-\x7e]+$")
@@ -144,9 +158,31 @@ class QemuResult:
 
     @property
     def login(self) -> str | None:
-        """``"apop"`` or ``"user"``: how the firmware logged in; None if it did not."""
+        """``"apop"`` or ``"user"``, or the SASL mechanism (``"scram-sha-256"``, ...): how
+        the firmware logged in; None if it did not."""
         found = _LOGIN.search(self.uart)
         return found.group(1) if found else None
+
+    @property
+    def capabilities_before_login(self) -> list[str] | None:
+        """With a SASL mechanism: the capability names of the CAPA asked before login;
+        None if the firmware printed none."""
+        found = _CAPA_BEFORE_LOGIN.search(self.uart)
+        return found.group(1).split() if found else None
+
+    @property
+    def sasl_offered(self) -> list[str] | None:
+        """With a SASL mechanism: the mechanisms that CAPA offered and the C client knows,
+        lower case (``nx_pop3_client_sasl_mechanisms``); None if not reported."""
+        found = _SASL.search(self.uart)
+        return found.group(1).split() if found else None
+
+    @property
+    def refused_code(self) -> int | None:
+        """With a SASL mechanism the server refused (-ERR): its response code, as the
+        client parsed it (``NX_POP3_RESPONSE_*``, e.g. 6 for ``[AUTH]``); else None."""
+        found = _REFUSED.search(self.uart)
+        return int(found.group(1)) if found else None
 
     @property
     def error(self) -> tuple[str, int] | None:
@@ -206,6 +242,7 @@ def firmware_command_line(
     cafile: str | os.PathLike[str] | None = None,
     seed_file: str | os.PathLike[str] | None = None,
     server_name: str = "localhost",
+    mechanism: str | None = None,
 ) -> list[str]:
     """The firmware's ``key=value`` words (its semihosting command line).
 
@@ -213,7 +250,20 @@ def firmware_command_line(
     the firmware at run time; ``seed_file`` (required with it) the host path of the
     random bytes its entropy hook hands Mbed TLS; ``server_name`` the DNS name the
     server's certificate must carry. ``port`` defaults to 110, or 995 with TLS.
+
+    ``mechanism`` (one of :data:`MECHANISMS`, any case) logs in with that SASL
+    mechanism instead of USER/PASS or APOP (not with ``apop``); ``"scram-sha-256"``
+    needs ``seed_file`` too, for its nonce.
     """
+    if mechanism is not None:
+        mechanism = mechanism.lower()
+        if mechanism not in MECHANISMS:
+            raise ValueError(f"the firmware logs in with {', '.join(MECHANISMS)}, "
+                             f"not {mechanism!r}")
+        if apop:
+            raise ValueError("apop and a SASL mechanism exclude each other")
+        if mechanism in _NEEDS_SEED and seed_file is None:
+            raise ValueError(f"{mechanism} on the board needs a seed file for its nonce")
     if port is None:
         port = GUEST_SERVER_TLS_PORT if cafile is not None else GUEST_SERVER_PORT
     words = {"server": server, "port": str(port), "user": user, "pass": password,
@@ -226,6 +276,10 @@ def firmware_command_line(
         words["ca"] = os.path.abspath(cafile)
         words["seed"] = os.path.abspath(seed_file)
         words["name"] = server_name
+    elif seed_file is not None and mechanism in _NEEDS_SEED:
+        words["seed"] = os.path.abspath(seed_file)
+    if mechanism is not None:
+        words["auth"] = mechanism
     for key, value in words.items():
         if not _WORD.match(value):
             raise ValueError(f"{key} must be printable ASCII without spaces: {value!r}")
@@ -311,6 +365,7 @@ def fetch_mailbox(
     cafile: str | os.PathLike[str] | None = None,
     seed_file: str | os.PathLike[str] | None = None,
     server_name: str = "localhost",
+    mechanism: str | None = None,
 ) -> QemuResult:
     """Boot the example firmware against the POP3 server at ``host:port``.
 
@@ -318,12 +373,17 @@ def fetch_mailbox(
     batches (pipelined when the server lists PIPELINING), printing
     ``MSG index size crc32 uid``, optionally deletes each, quits and exits.
 
-    With ``cafile`` it speaks POP3S (TLS from the first byte) and verifies the
-    server's certificate against that CA chain and ``server_name``; without
-    ``seed_file`` a fresh one of random bytes is written for this run.
+    With ``mechanism`` (:data:`MECHANISMS`) it asks CAPA first and logs in with that
+    SASL mechanism. With ``cafile`` it speaks POP3S (TLS from the first byte) and
+    verifies the server's certificate against that CA chain and ``server_name``.
+    When either needs random bytes (TLS, SCRAM's nonce) and ``seed_file`` is None, a
+    fresh file of them is written for this run.
     """
-    if cafile is None:
-        words = firmware_command_line(user, password, apop=apop, delete=delete, wait=wait)
+    needs_seed = cafile is not None or (mechanism or "").lower() in _NEEDS_SEED
+    guest_port = GUEST_SERVER_TLS_PORT if cafile is not None else GUEST_SERVER_PORT
+    if not needs_seed:
+        words = firmware_command_line(user, password, apop=apop, delete=delete, wait=wait,
+                                      mechanism=mechanism)
         return run_firmware(firmware, words, server=(host, port), timeout=timeout)
     with tempfile.TemporaryDirectory(prefix="nxpop3-seed-") as folder:
         if seed_file is None:
@@ -331,15 +391,15 @@ def fetch_mailbox(
             seed_file.write_bytes(os.urandom(SEED_BYTES))
         words = firmware_command_line(user, password, apop=apop, delete=delete, wait=wait,
                                       cafile=cafile, seed_file=seed_file,
-                                      server_name=server_name)
+                                      server_name=server_name, mechanism=mechanism)
         return run_firmware(firmware, words, server=(host, port), timeout=timeout,
-                            guest_port=GUEST_SERVER_TLS_PORT)
+                            guest_port=guest_port)
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m nxpop3.board") -> int:
-    """``python -m nxpop3.board HOST PORT USER PASSWORD [--apop] [--delete] [--cafile PEM]``:
-    build the firmware, boot it against that server, print its UART output; exits with its
-    status."""
+    """``python -m nxpop3.board HOST PORT USER PASSWORD [--apop | --mechanism MECH]
+    [--delete] [--cafile PEM]``: build the firmware, boot it against that server, print its
+    UART output; exits with its status."""
     import argparse
 
     parser = argparse.ArgumentParser(prog=prog, description=main.__doc__)
@@ -347,11 +407,14 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m nxpop3.board"
     parser.add_argument("port", type=int)
     parser.add_argument("user")
     parser.add_argument("password")
-    parser.add_argument("--apop", action="store_true")
+    login = parser.add_mutually_exclusive_group()
+    login.add_argument("--apop", action="store_true")
+    login.add_argument("--mechanism", type=str.lower, choices=MECHANISMS,
+                       help="log in with this SASL mechanism (CAPA first, then AUTH)")
     parser.add_argument("--delete", action="store_true")
     parser.add_argument("--cafile", help="POP3S: the CA chain (PEM) the firmware trusts")
-    parser.add_argument("--seed-file", help="POP3S: random bytes for the entropy hook "
-                        "(default: fresh ones)")
+    parser.add_argument("--seed-file", help="POP3S, SCRAM: random bytes for the entropy "
+                        "hook and the nonce (default: fresh ones)")
     parser.add_argument("--server-name", default="localhost",
                         help="POP3S: the DNS name the certificate must carry")
     parser.add_argument("--timeout", type=float, default=60.0)
@@ -361,7 +424,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m nxpop3.board"
     result = fetch_mailbox(firmware, options.host, options.port, options.user,
                            options.password, apop=options.apop, delete=options.delete,
                            timeout=options.timeout, cafile=options.cafile,
-                           seed_file=options.seed_file, server_name=options.server_name)
+                           seed_file=options.seed_file, server_name=options.server_name,
+                           mechanism=options.mechanism)
     sys.stdout.write(result.uart)
     sys.stderr.write(result.stderr)
     if result.timed_out:
