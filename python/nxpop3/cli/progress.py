@@ -47,16 +47,20 @@ class Progress:
         filled = int(fraction * self.WIDTH)
         elapsed = max(now - self.started, 1e-6)
         rate = done_octets / elapsed
-        text = (
+        parts = [
             f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
             f"{done_messages}/{self.messages} messages  "
-            f"{human_size(done_octets)}/{human_size(self.octets)}  {human_size(rate)}/s"
-        )
+            f"{human_size(done_octets)}/{human_size(self.octets)}",
+            f"  {human_size(rate)}/s",
+        ]
         if 0 < done_octets < self.octets:
-            text += f"  {_duration((self.octets - done_octets) / max(rate, 1e-6))} left"
+            parts.append(f"  {_duration((self.octets - done_octets) / max(rate, 1e-6))} left")
         if self.skipped:
-            text += f"  ({self.skipped} already stored)"
-        text = text[: _columns(self.stream) - 1]
+            parts.append(f"  ({self.skipped} already stored)")
+        room = _columns(self.stream) - 1
+        while len(parts) > 1 and sum(map(len, parts)) > room:
+            parts.pop()  # the least needed last: already stored, time left, rate
+        text = "".join(parts)[:room]
         pad = " " * max(0, self._width - len(text))
         self._width = len(text)
         self.stream.write("\r" + text + pad)
@@ -79,6 +83,7 @@ def _duration(seconds: float) -> str:
 def _columns(stream: TextIO) -> int:
     """The width of the terminal ``stream`` is on (80 when it is none)."""
     try:
-        return max(os.get_terminal_size(stream.fileno()).columns, 20)
+        columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return 80
+    return max(columns, 20) if columns else 80  # 0: a terminal that does not say

@@ -17,6 +17,7 @@ class Store:
         self.octets = 0
         self._box: mailbox.Mailbox
         if kind == "maildir":
+            path.parent.mkdir(parents=True, exist_ok=True)
             self._box = mailbox.Maildir(str(path), factory=None, create=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
