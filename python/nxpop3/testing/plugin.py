@@ -5,8 +5,9 @@ Fixtures:
 ``pop3_server``
     A started :class:`~nxpop3.testing.Pop3Server`, fresh for each test, closed after it.
     Configure it with ``@pytest.mark.pop3_server(messages=[...], apop=True, ...)`` (the
-    marker's arguments go to the constructor). Default: user ``alice``, password
-    ``secret``, an empty maildrop on 127.0.0.1.
+    marker's arguments go to the constructor: ``sasl=SASL_MECHANISMS, tokens={...}``
+    offers ``AUTH``). Default: user ``alice``, password ``secret``, an empty maildrop on
+    127.0.0.1, no SASL.
 ``pop3_server_factory``
     Call it with :class:`~nxpop3.testing.Pop3Server` arguments to start as many servers as
     a test needs; each is closed after the test.
