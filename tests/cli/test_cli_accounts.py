@@ -328,3 +328,16 @@ def test_the_accounts_file_mechanism_reaches_client(monkeypatch, tmp_path):
         nxpop3.cli.main(["fetch", "--config", str(config), "--account", "work", "-u", "a",
                          "--password", "p"])
     assert seen == {"mechanism": "CRAM-MD5", "allow_plaintext": True, "port": 110}
+
+
+def test_a_password_refused_in_clear_says_how_to_go_on(monkeypatch):
+    from nxpop3 import errors
+    from nxpop3.cli.report import describe_error
+    from nxpop3.codes import NX_NOT_SUPPORTED
+
+    refused = getattr(errors, "PlaintextRefused", None)
+    if refused is None:  # a Client without SASL: the class it will raise, as it will be
+        refused = type("PlaintextRefused", (errors.AuthenticationError,), {})
+        monkeypatch.setattr(errors, "PlaintextRefused", refused, raising=False)
+    text = describe_error(refused(NX_NOT_SUPPORTED, message="no way to log in without TLS"))
+    assert "nothing was sent" in text and "--starttls" in text and "--allow-plaintext" in text
