@@ -56,6 +56,7 @@ VOID _nx_hmac_sha256_initialize(NX_HMAC_SHA256 *hmac, const UCHAR *key, ULONG ke
     _nx_sha256_initialize(&hmac->outer);
     _nx_sha256_update(&hmac->outer, block, HMAC_BLOCK_SIZE);
     _nx_crypto_wipe(block, sizeof(block));
+    _nx_crypto_stack_burn();
 }
 
 VOID _nx_hmac_sha256_update(NX_HMAC_SHA256 *hmac, const UCHAR *data, ULONG length)
@@ -112,6 +113,7 @@ VOID _nx_hmac_md5_initialize(NX_HMAC_MD5 *hmac, const UCHAR *key, ULONG key_leng
     _nx_md5_initialize(&hmac->outer);
     _nx_md5_update(&hmac->outer, block, HMAC_BLOCK_SIZE);
     _nx_crypto_wipe(block, sizeof(block));
+    _nx_crypto_stack_burn();
 }
 
 VOID _nx_hmac_md5_update(NX_HMAC_MD5 *hmac, const UCHAR *data, ULONG length)

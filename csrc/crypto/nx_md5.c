@@ -2,6 +2,12 @@
 #include "nx_md5.h"
 #include "nx_crypto_wipe.h"
 
+#if defined(__GNUC__)
+#define MD5_NOINLINE __attribute__((noinline))
+#else
+#define MD5_NOINLINE
+#endif
+
 /* Per-round left-rotation amounts, four for each of the 4 rounds. */
 static const UCHAR md5_shift[16] = { 7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21 };
 
@@ -22,7 +28,7 @@ static ULONG md5_rotate(ULONG x, UINT n)
     return (x << n) | (x >> (32u - n));
 }
 
-static VOID md5_block(ULONG state[4], const UCHAR block[64])
+static MD5_NOINLINE VOID md5_compress(ULONG state[4], const UCHAR block[64])
 {
     ULONG words[16];
     ULONG a = state[0];
@@ -87,6 +93,15 @@ static VOID md5_block(ULONG state[4], const UCHAR block[64])
     _nx_crypto_wipe(&b, sizeof(b));
     _nx_crypto_wipe(&c, sizeof(c));
     _nx_crypto_wipe(&d, sizeof(d));
+}
+
+/* One block, then the stack the compression used zeroed: registers the
+ * compiler spilled there (the state it started from: after an HMAC key block,
+ * a key in all but name) are in no variable a wipe can name. */
+static VOID md5_block(ULONG state[4], const UCHAR block[64])
+{
+    md5_compress(state, block);
+    _nx_crypto_stack_burn();
 }
 
 VOID _nx_md5_initialize(NX_MD5 *context)

@@ -78,5 +78,6 @@ UINT _nx_pbkdf2_hmac_sha256(const UCHAR *password, ULONG password_length, const 
     _nx_crypto_wipe(&prf, sizeof(prf));
     _nx_crypto_wipe(u, sizeof(u));
     _nx_crypto_wipe(t, sizeof(t));
+    _nx_crypto_stack_burn();
     return NX_SUCCESS;
 }

@@ -4,6 +4,12 @@
 #include "nx_sha256.h"
 #include "nx_crypto_wipe.h"
 
+#if defined(__GNUC__)
+#define SHA256_NOINLINE __attribute__((noinline))
+#else
+#define SHA256_NOINLINE
+#endif
+
 /* The first 32 bits of the fractional parts of the cube roots of the first 64
  * primes (section 4.2.2). */
 static const ULONG sha256_k[64] = {
@@ -23,7 +29,7 @@ static ULONG sha256_rotate_right(ULONG x, UINT n)
 }
 
 /* One block into the state (section 6.2.2). */
-static VOID sha256_block(ULONG state[8], const UCHAR block[64])
+static SHA256_NOINLINE VOID sha256_compress(ULONG state[8], const UCHAR block[64])
 {
     ULONG schedule[16];
     ULONG a = state[0];
@@ -78,20 +84,17 @@ static VOID sha256_block(ULONG state[8], const UCHAR block[64])
     state[6] += g;
     state[7] += h;
 
-    /* The schedule holds the block's words; the working variables are the new
-     * state minus the old one (after an HMAC key block, a key in all but name).
-     * None outlives the call. */
+    /* The schedule holds the block's words. The working variables (the new
+     * state minus the old: after an HMAC key block, a key in all but name) and
+     * whatever the compiler spilled are left to the burn in sha256_block. */
     _nx_crypto_wipe(schedule, sizeof(schedule));
-    _nx_crypto_wipe(&a, sizeof(a));
-    _nx_crypto_wipe(&b, sizeof(b));
-    _nx_crypto_wipe(&c, sizeof(c));
-    _nx_crypto_wipe(&d, sizeof(d));
-    _nx_crypto_wipe(&e, sizeof(e));
-    _nx_crypto_wipe(&f, sizeof(f));
-    _nx_crypto_wipe(&g, sizeof(g));
-    _nx_crypto_wipe(&h, sizeof(h));
-    _nx_crypto_wipe(&t1, sizeof(t1));
-    _nx_crypto_wipe(&t2, sizeof(t2));
+}
+
+/* One block, then the stack the compression used zeroed. */
+static VOID sha256_block(ULONG state[8], const UCHAR block[64])
+{
+    sha256_compress(state, block);
+    _nx_crypto_stack_burn();
 }
 
 VOID _nx_sha256_initialize(NX_SHA256 *context)
