@@ -218,6 +218,7 @@ def test_a_password_in_the_accounts_file_only_when_it_is_private(tmp_path):
     ('[work]\nhost = "h"\nport = 70000\n', "port must be an integer"),
     ('[work]\nhost = "h"\ntls = "yes"\n', "tls must be true or false"),
     ('[work]\nhost = "h"\nformat = "mh"\n', "format must be maildir or mbox"),
+    ('[work]\nhost = "h"\nmechanism = "GSSAPI"\n', "mechanism must be one of SCRAM-SHA-256,"),
     ('[work]\nhost = "h"\ndelete_older_than = -2\n', "delete_older_than must be a number"),
     ('[work]\nhost = "h"\ntls = true\nstarttls = true\n', "tls and starttls exclude"),
     ('[work]\nhost = "h"\ndelete = true\ndelete_older_than = 3\n', "exclude each other"),

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .credentials import check_private
+from .credentials import MECHANISMS, check_private
 from .exit_codes import EXIT_CONFIG, FetchFailed
 
 CONFIG_ENV = "XDG_CONFIG_HOME"
@@ -39,7 +39,7 @@ _KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "cafile": (str, "a path"),
     "capath": (str, "a path"),
     "apop": (bool, "true or false"),
-    "mechanism": (str, "a SASL mechanism name"),
+    "mechanism": (str, "one of " + ", ".join(MECHANISMS)),
     "allow_plaintext": (bool, "true or false"),
     "destination": (str, "a path"),
     "format": (str, "maildir or mbox"),
@@ -118,6 +118,8 @@ def _check(settings: dict[str, Any], where: str) -> None:
             wrong = not 1 <= value <= 0xFFFF
         elif not wrong and key == "format":
             wrong = value not in FORMATS
+        elif not wrong and key == "mechanism":
+            wrong = value.upper() not in MECHANISMS
         elif not wrong and key == "delete_older_than":
             wrong = value < 0
         elif not wrong and key == "timeout":

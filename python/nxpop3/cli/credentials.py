@@ -1,4 +1,5 @@
-"""Where ``nxpop3 fetch`` finds a user name and a password it was not given: ``~/.netrc``
+"""How ``nxpop3 fetch`` logs in: the mechanisms it can be told to use, and where it finds
+a user name and a password it was not given: ``~/.netrc``
 (or the file ``$NETRC`` names, as curl 8.16 and GNU ftp read it), parsed with Python's
 ``netrc`` module.
 
@@ -18,6 +19,10 @@ from pathlib import Path
 from .exit_codes import EXIT_CONFIG, FetchFailed
 
 NETRC_ENV = "NETRC"
+MECHANISMS = ("SCRAM-SHA-256", "CRAM-MD5", "APOP", "PLAIN", "LOGIN", "USER", "XOAUTH2",
+              "OAUTHBEARER")
+"""The login mechanisms ``--mechanism`` takes (without it, the client picks the
+strongest the server offers)."""
 
 
 @dataclass(frozen=True)

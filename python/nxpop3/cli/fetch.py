@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from ..server_text import printable
 from . import state as state_module
 from .accounts import load_account
-from .credentials import netrc_entry
+from .credentials import MECHANISMS, netrc_entry
 from .exit_codes import (
     EXIT_FAILURE,
     EXIT_NETWORK,
@@ -46,9 +46,6 @@ DEMO_USER = "alice"
 DEMO_PASSWORD = "secret"  # the embedded demo server's, printed on purpose
 DEMO_ACCOUNT = "alice@nxpop3-sample-maildrop"  # the demo's fetch state, whatever its port
 DEFAULT_TIMEOUT = 10.0
-MECHANISMS = ("SCRAM-SHA-256", "CRAM-MD5", "APOP", "PLAIN", "LOGIN", "USER", "XOAUTH2",
-              "OAUTHBEARER")
-"""The names ``--mechanism`` takes (the client picks the strongest offered without it)."""
 MAX_ADDRESSES = 4  # a name with many addresses is tried this many times at most
 
 

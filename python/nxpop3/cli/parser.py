@@ -9,9 +9,9 @@ from pathlib import Path
 from nxpop3 import __version__
 
 from .accounts import default_config_path
-from .credentials import NETRC_ENV
+from .credentials import MECHANISMS, NETRC_ENV
 from .exit_codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_USAGE, FetchFailed
-from .fetch import DEFAULT_DESTINATION, MECHANISMS, PASSWORD_ENV, cmd_fetch
+from .fetch import DEFAULT_DESTINATION, PASSWORD_ENV, cmd_fetch
 from .serve import cmd_serve
 
 
@@ -37,11 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
             "once stored, and the server removes them at QUIT. With no HOST, the bundled\n"
             "sample maildrop is served on loopback and fetched, as a demonstration."
         ),
-        epilog=f"The user name comes from --user, else the accounts file, else ~/.netrc "
-        f"(${NETRC_ENV}), else your login name.\nThe password comes from --password, else "
-        f"${PASSWORD_ENV}, else the accounts file, else ~/.netrc,\nelse a prompt (not "
-        f"echoed). A netrc or accounts file holding passwords must be private (chmod 600)."
-        f"\n\nexit codes:\n{codes}",
+        epilog=(
+            f"The user name comes from --user, else the accounts file, else ~/.netrc\n"
+            f"(or ${NETRC_ENV}), else your login name. The password comes from --password,\n"
+            f"else ${PASSWORD_ENV}, else the accounts file, else ~/.netrc, else a prompt\n"
+            f"(not echoed). A netrc or accounts file with passwords must be private\n"
+            f"(chmod 600).\n\nexit codes:\n{codes}"
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     fetch.add_argument("host", nargs="?", metavar="HOST",
@@ -68,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default: the strongest the server offers)")
     fetch.add_argument("--allow-plaintext", action="store_true",
                        help="allow sending the password in clear over a connection without "
-                            "TLS to another host than this one")
+                            "TLS to a host that is not loopback")
     fetch.add_argument("--account", metavar="NAME",
                        help="take the server, user and options from [NAME] of the accounts "
                             "file (options given here win)")
