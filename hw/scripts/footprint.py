@@ -46,15 +46,22 @@ PREFIX = os.environ.get("NXPOP3_ARM_PREFIX", "arm-none-eabi-")
 # The build's compile command of this file is the probe's (the client's own layout).
 PROBE_LIKE = "csrc/pop3/nx_pop3_client.c"
 
-# Component -> (library relative to the build folder, member name prefixes).
+# Component -> (library relative to the build folder, member name prefixes). MD5's row
+# holds the crypto layer's wipe, which it calls; SHA-256, HMAC and PBKDF2 are SASL's
+# (the lead's per-mechanism table adds them up), linked only when a mechanism is.
 COMPONENTS = [
     ("POP3 client", "csrc/libnxpop3_core.a", ("nx_pop3_",)),
-    ("MD5 (APOP)", "csrc/libnxpop3_core.a", ("nx_md5",)),
+    ("MD5 (APOP)", "csrc/libnxpop3_core.a", ("nx_md5", "nx_crypto_wipe")),
+    ("SHA-256", "csrc/libnxpop3_core.a", ("nx_sha256",)),
+    ("HMAC (MD5, SHA256)", "csrc/libnxpop3_core.a", ("nx_hmac",)),
+    ("PBKDF2", "csrc/libnxpop3_core.a", ("nx_pbkdf2",)),
     ("packet pool", "csrc/libnxpop3_core.a", ("nx_packet",)),
     ("IP + TCP shim", "csrc/libnxpop3_core.a", ("nx_ip", "nx_tcp")),
     ("lwIP transport", "libnxpop3_transport_lwip.a", ("nx_transport_lwip",)),
     ("lwIP (IPv4, TCP)", "libnxpop3_lwip.a", ("",)),
 ]
+# The members of "client + MD5": the client, MD5 and the wipe MD5 calls.
+APOP_CLIENT = ("nx_pop3_", "nx_md5", "nx_crypto_wipe")
 MBEDTLS_LIBRARY = "libnxpop3_mbedtls.a"
 TLS_TRANSPORT_LIBRARY = "csrc/libnxpop3_transport_tls.a"
 TLS_PROBE_LIKE = "csrc/transport/tls/nx_transport_tls.c"
@@ -156,7 +163,7 @@ def client_text_without(build: Path, parts: list[str]) -> int:
         subprocess.run(["cmake", "--build", tmp, "-j", "2"], check=True,
                        stdout=subprocess.DEVNULL)
         sizes = member_sizes(Path(tmp) / "libnxpop3_core.a")
-    return sum(t for name, (t, _, _) in sizes.items() if name.startswith(("nx_pop3_", "nx_md5")))
+    return sum(t for name, (t, _, _) in sizes.items() if name.startswith(APOP_CLIENT))
 
 
 def member_symbols(library: Path, prefixes: tuple[str, ...]) -> set[str]:
@@ -310,7 +317,7 @@ def main() -> int:
         print(f"{label:<18} {text:>7} {data:>6} {bss:>6}")
     print(f"{'client + MD5':<18} {client_text:>7}   (NetX Duo reference: ~6100)")
     core = build / "csrc" / "libnxpop3_core.a"
-    linked = linked_text(build / FIRMWARE_NAME, member_symbols(core, ("nx_pop3_", "nx_md5")))
+    linked = linked_text(build / FIRMWARE_NAME, member_symbols(core, APOP_CLIENT))
     print(f"{'  of it linked':<18} {linked:>7}   (by the example firmware: create, CAPA, "
           "STAT, UIDL, pipelined RETR, DELE, QUIT)")
     print(f"{'  extensions out':<18} {client_text_without(build, EXTENSIONS):>7}   "
