@@ -395,9 +395,11 @@ static UINT sasl_start(NX_POP3_CLIENT *client_ptr, const NX_POP3_SASL_MECHANISM 
         count.output.put = sasl_count_put;
         count.length = 0u;
         mechanism->respond(sasl, &count.output);
-        /* "AUTH " name " " response CRLF, an empty response being "=". */
+        /* "AUTH " name " " response CRLF (every mechanism here has a first
+         * response of at least one byte: none needs RFC 5034's "=" for an
+         * empty one). */
         line = 5u + (ULONG)strlen(mechanism->name) + 1u +
-               ((count.length == 0u) ? 1u : NX_BASE64_ENCODED_LENGTH(count.length)) + 2u;
+               NX_BASE64_ENCODED_LENGTH(count.length) + 2u;
         if (line <= NX_POP3_MAX_COMMAND_LINE)
         {
             SASL_TEXT text;
@@ -408,11 +410,6 @@ static UINT sasl_start(NX_POP3_CLIENT *client_ptr, const NX_POP3_SASL_MECHANISM 
             text.size = sizeof(initial);
             mechanism->respond(sasl, &text.output);
             sasl_text_end(&text);
-            if (count.length == 0u)
-            {
-                initial[0] = '=';
-                initial[1] = '\0';
-            }
             arguments.text[1] = initial;
             arguments.count = 2u;
             sasl->step = 1u;

@@ -18,6 +18,7 @@ _LAZY = {
     "Pop3Error": ("nxpop3.errors", "Pop3Error"),
     "ServerError": ("nxpop3.errors", "ServerError"),
     "AuthenticationError": ("nxpop3.errors", "AuthenticationError"),
+    "PlaintextRefused": ("nxpop3.errors", "PlaintextRefused"),
     "ProtocolError": ("nxpop3.errors", "ProtocolError"),
     "Pop3Timeout": ("nxpop3.errors", "Pop3Timeout"),
     "ConnectionClosed": ("nxpop3.errors", "ConnectionClosed"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import secrets
 import ssl
 import threading
 import warnings
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
-from . import codes
+from . import codes, login_policy
 from ._binding import ffi, lib
 from .address import ResolveError, resolve, strip_brackets
 from .errors import _PROTOCOL, BadArgument, InvalidState, Pop3Error, TLSError, error_for
@@ -45,8 +46,9 @@ def _credential(value: str, what: str, limit: int) -> bytes:
     return data
 
 
-def _address(host: str, port: int) -> ffi.CData:
-    """The first address of ``host`` as the C client's NXD_ADDRESS."""
+def _address(host: str, port: int) -> tuple[ffi.CData, bool]:
+    """The first address of ``host`` as the C client's NXD_ADDRESS, and whether
+    it is a loopback address."""
     if not isinstance(host, str) or not host:
         raise BadArgument(codes.NX_IP_ADDRESS_ERROR, message="host must be a non-empty str")
     try:
@@ -62,7 +64,23 @@ def _address(host: str, port: int) -> ffi.CData:
         value = int(ip)
         for i in range(4):
             address.nxd_ip_address.v6[i] = (value >> (96 - 32 * i)) & 0xFFFFFFFF
-    return address
+    return address, ip.is_loopback
+
+
+# The longest secret a login takes: a SASL secret (an OAuth token); USER/PASS
+# and APOP have the C client's shorter NX_POP3_MAX_PASSWORD, checked there.
+_SECRET_LIMIT = max(int(lib.NX_POP3_MAX_PASSWORD), int(lib.NX_POP3_MAX_SASL_SECRET))
+
+
+def _mechanism(mechanism: str | None, apop: bool) -> str | None:
+    """The mechanism named, checked; ``apop=True`` names APOP."""
+    name = login_policy.normalize(mechanism) if mechanism is not None else None
+    if apop:
+        if name not in (None, "APOP"):
+            raise BadArgument(codes.NX_OPTION_ERROR,
+                              message=f"apop=True and mechanism={name!r} exclude each other")
+        name = "APOP"
+    return name
 
 
 def _index(n: int) -> int:
@@ -93,7 +111,8 @@ class Client:
     def __init__(self, host: str, port: int | None = None, user: str = "", password: str = "",
                  *, tls: bool = False, starttls: bool = False,
                  context: ssl.SSLContext | None = None, server_hostname: str | None = None,
-                 apop: bool = False,
+                 apop: bool = False, mechanism: str | None = None,
+                 allow_plaintext: bool = False,
                  timeout: float = 10.0, pool: PacketPool | None = None,
                  transport: Transport | None = None) -> None:
         if tls and starttls:
@@ -108,8 +127,11 @@ class Client:
             raise BadArgument(codes.NX_OPTION_ERROR,
                               message="timeout must be > 0 and at most a day (seconds)")
         name = _credential(user, "user", int(lib.NX_POP3_MAX_USERNAME))
-        secret = _credential(password, "password", int(lib.NX_POP3_MAX_PASSWORD))
-        address = _address(host, port)
+        secret = _credential(password, "password", _SECRET_LIMIT)
+        mechanism = _mechanism(mechanism, apop)
+        address, self._loopback = _address(host, port)
+        self._allow_plaintext = bool(allow_plaintext)
+        self._mechanism: str | None = None
 
         self._lock = threading.Lock()
         self.pool = pool if pool is not None else PacketPool(payload_size=16384, count=8)
@@ -160,7 +182,8 @@ class Client:
                 with self._lock:
                     self._stls()
             if name:
-                self._login(name, secret, apop)
+                with self._lock:
+                    self._login(name, secret, mechanism, self._allow_plaintext)
         except Pop3Error:
             self._close_locked()  # as NetX's create: a failed login leaves nothing
             raise
@@ -298,28 +321,80 @@ class Client:
         return int(self._client.nx_pop3_client_capabilities)
 
     # Login.
-    def login(self, user: str, password: str, *, apop: bool = False) -> None:
+    @property
+    def mechanism(self) -> str | None:
+        """How this session logged in ("SCRAM-SHA-256", "APOP", "USER", ...), or None."""
+        return self._mechanism
+
+    def login(self, user: str, password: str, *, mechanism: str | None = None,
+              apop: bool = False, allow_plaintext: bool | None = None) -> None:
         """Logs in from the AUTHORIZATION state (a client made without a user).
 
-        ``apop=True`` uses APOP when the greeting had a timestamp and falls back
-        to USER/PASS when the server refuses it, as the constructor does. A
-        refusal raises ``AuthenticationError`` and leaves the client in
-        AUTHORIZATION: another ``login`` or ``quit`` may follow."""
+        With no ``mechanism``, the strongest the server offers (its CAPA, asked
+        first, and its greeting): SCRAM-SHA-256, CRAM-MD5, APOP, then PLAIN,
+        LOGIN or USER/PASS, which send the password in clear and are used only
+        over TLS, to a loopback address, or with ``allow_plaintext`` (default: the
+        constructor's). A ``mechanism`` named (or ``apop=True``, which is
+        ``mechanism="APOP"``) is the only one tried: one the server does not offer
+        raises ``AuthenticationError`` before anything is sent. A refusal raises
+        ``AuthenticationError`` (with ``mechanism`` and ``code``) and leaves the
+        client in AUTHORIZATION: another ``login`` or ``quit`` may follow."""
         name = _credential(user, "user", int(lib.NX_POP3_MAX_USERNAME))
-        secret = _credential(password, "password", int(lib.NX_POP3_MAX_PASSWORD))
+        secret = _credential(password, "password", _SECRET_LIMIT)
+        chosen = _mechanism(mechanism, apop)
+        allow = self._allow_plaintext if allow_plaintext is None else bool(allow_plaintext)
         with self._lock:
             self._session()
-            self._login(name, secret, apop)
+            self._login(name, secret, chosen, allow)
 
-    def _login(self, name: bytes, secret: bytes, apop: bool) -> None:
+    def auth(self, mechanism: str, user: str, secret: str) -> None:
+        """Logs in with one SASL mechanism (or "APOP", "USER"), named: ``secret`` is
+        the password, or the OAuth access token for XOAUTH2 and OAUTHBEARER.
+        The rules of ``login`` apply (offered, not in clear without TLS)."""
+        if mechanism is None:
+            raise BadArgument(codes.NX_OPTION_ERROR, message="auth() needs a mechanism")
+        self.login(user, secret, mechanism=mechanism)
+
+    def _login(self, name: bytes, secret: bytes, mechanism: str | None, allow: bool) -> None:
+        """Chooses by the policy (nxpop3.login_policy) and runs that one mechanism."""
+        self._session()
+        if int(self._client.nx_pop3_client_state) != codes.NX_POP3_STATE_AUTHORIZATION:
+            raise InvalidState(codes.NX_POP3_CLIENT_INVALID_STATE,
+                               message="already logged in (login is for the AUTHORIZATION state)")
+        # What the server offers: CAPA, unless the choice needs none (APOP and
+        # USER named: the greeting or RFC 1939 say it all).
+        if mechanism not in ("APOP", "USER") and \
+                not self.capabilities & codes.NX_POP3_CAPABILITY_ASKED:
+            self._check(lib.nx_pop3_client_capabilities_get(self._client, ffi.NULL, ffi.NULL))
+        available = login_policy.offered(
+            self.capabilities, int(self._client.nx_pop3_client_sasl_mechanisms),
+            bool(lib._nx_pop3_apop_stamp_found(self._stamp)))
+        if mechanism == "USER":
+            available |= {"USER"}  # an RFC 1939 command: a refusal costs only the name
+        chosen = login_policy.choose(available, mechanism, encrypted=self.tls,
+                                     loopback=self._loopback, allow_plaintext=allow)
         c_name = ffi.new("char[]", name)
         c_secret = ffi.new("char[]", secret)
         try:
-            status = lib.nx_pop3_client_login(self._client, self._stamp if apop else ffi.NULL,
-                                              c_name, c_secret)
+            if chosen == "APOP":
+                status = lib.nx_pop3_client_apop(self._client, self._stamp, c_name, c_secret)
+            elif chosen == "USER":
+                status = lib.nx_pop3_client_user_pass(self._client, c_name, c_secret)
+            else:
+                # SCRAM's client nonce: fresh from the OS's CSPRNG for each exchange.
+                nonce = ffi.new("char[]", secrets.token_urlsafe(24).encode())
+                status = lib.nx_pop3_client_auth(self._client, login_policy.SASL_CODES[chosen],
+                                                 c_name, c_secret, nonce)
         finally:
             ffi.memmove(c_secret, b"\0" * len(secret), len(secret))
-        self._check(status)
+        if status != lib.NX_SUCCESS:
+            error = self._error(status)
+            error.mechanism = chosen
+            if self._created and \
+                    int(self._client.nx_pop3_client_state) == codes.NX_POP3_STATE_CLOSED:
+                self._failure = error
+            raise error
+        self._mechanism = chosen
 
     # The extensions (RFC 2449, 6856).
     def capa(self) -> dict[str, list[str]]:

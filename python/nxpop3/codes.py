@@ -70,11 +70,13 @@ def _command_name(macro: str) -> str:
 STATUS_NAMES: dict[int, str] = _statuses()
 
 #: The protocol-violation statuses (the server broke the protocol; the C client
-#: closed the connection): ``NX_POP3_PROTOCOL_ERROR_FIRST`` .. ``_LAST``.
+#: closed the connection): ``NX_POP3_PROTOCOL_ERROR_FIRST`` .. ``_LAST``, and
+#: ``NX_POP3_INVALID_CHALLENGE`` (SASL's, numbered after them).
 PROTOCOL_VIOLATIONS: frozenset[int] = frozenset(
     value for value in STATUS_NAMES
     if CONSTANTS["NX_POP3_PROTOCOL_ERROR_FIRST"].value <= value
-    <= CONSTANTS["NX_POP3_PROTOCOL_ERROR_LAST"].value)
+    <= CONSTANTS["NX_POP3_PROTOCOL_ERROR_LAST"].value) | {
+    CONSTANTS["NX_POP3_INVALID_CHALLENGE"].value}
 
 def _first_names(prefix: str) -> dict[int, str]:
     """Value -> macro, for the macros named ``prefix*``; the first macro of a value

@@ -14,7 +14,11 @@ from .server_text import printable
 
 # The commands of a login: a -ERR to one of them is a refused login.
 LOGIN_COMMANDS = frozenset(codes.COMMAND_NAMES[value] for value in (
-    codes.NX_POP3_COMMAND_USER, codes.NX_POP3_COMMAND_PASS, codes.NX_POP3_COMMAND_APOP))
+    codes.NX_POP3_COMMAND_USER, codes.NX_POP3_COMMAND_PASS, codes.NX_POP3_COMMAND_APOP,
+    codes.NX_POP3_COMMAND_AUTH))
+# Statuses that are a failed login whatever the command.
+_LOGIN_FAILURES = frozenset({codes.NX_POP3_SERVER_NOT_VERIFIED,
+                             codes.NX_POP3_MECHANISM_NOT_OFFERED})
 
 status_name = codes.status_name
 
@@ -27,13 +31,16 @@ class Pop3Error(Exception):
     characters and all, or None: print it through ``printable``), ``command``
     (the command whose exchange failed, or None), ``code`` (the RFC 2449 or 3206
     response code leading a refusal, such as ``"IN-USE"`` or ``"SYS/TEMP"``,
-    upper-cased, or None; ``response_code`` is the same) and ``partial`` (the
+    upper-cased, or None; ``response_code`` is the same), ``mechanism`` (for
+    an error of a login, the mechanism it used or asked for) and ``partial`` (the
     message bytes received before a failure in the middle of a body and not yet
     handed out; ``b""`` otherwise).
     ``str(exception)`` escapes every control character of the server's text.
     """
 
     partial: bytes = b""
+    #: The login mechanism ("SCRAM-SHA-256", "APOP", "USER", ...) of a failed login, else None.
+    mechanism: str | None = None
 
     def __init__(self, status: int, reply: str | None = None,
                  command: str | None = None, message: str | None = None) -> None:
@@ -58,7 +65,18 @@ class ServerError(Pop3Error):
 
 
 class AuthenticationError(ServerError):
-    """The server refused the login (-ERR to USER, PASS or APOP)."""
+    """The login did not succeed: the server refused it (-ERR to USER, PASS,
+    APOP or AUTH, with ``code`` None or ``"AUTH"``); the mechanism asked for is
+    not offered (NX_POP3_MECHANISM_NOT_OFFERED, nothing sent); or, with SCRAM,
+    the server could not prove that it knows the password
+    (NX_POP3_SERVER_NOT_VERIFIED, connection closed). ``mechanism`` names it."""
+
+
+class PlaintextRefused(AuthenticationError):
+    """Nothing was sent: the only way to log in left would put a password or
+    token on an unencrypted connection to a host that is not loopback
+    (NX_NOT_SUPPORTED). Use ``tls=True`` or ``starttls=True``, or pass
+    ``allow_plaintext=True`` to accept the risk."""
 
 
 class ProtocolError(Pop3Error):
@@ -120,6 +138,8 @@ def error_for(status: int, reply: str | None = None, command: str | None = None,
     cls: type[Pop3Error]
     if status == codes.NX_POP3_TLS_FAILED or command == "STLS":
         cls = TLSError  # refused, cut, unverified or injected: TLS cannot be had
+    elif status in _LOGIN_FAILURES:
+        cls = AuthenticationError
     elif status == codes.NX_POP3_SERVER_ERROR_STATUS:
         # A refused login is bad credentials unless the server says otherwise
         # (RFC 3206: [IN-USE], [LOGIN-DELAY], [SYS/TEMP], [SYS/PERM] are not).

@@ -383,9 +383,9 @@ class POP3:
             return error_proto("-ERR nxpop3: the connection is closed")
         return error_proto(f"-ERR nxpop3: {exc}")
 
-    def _run(self, method: Any, *args: Any) -> Any:
+    def _run(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return method(*args)
+            return method(*args, **kwargs)
         except Pop3Error as exc:
             raise self._failure(exc, _VERBS.get(method.__name__)) from exc
 
@@ -417,7 +417,8 @@ class POP3:
         if name is None:
             raise error_proto("-ERR nxpop3: user() comes before pass_() (USER and PASS "
                               "go out together); nothing sent")
-        self._run(self._client.login, name, secret)
+        # USER/PASS as named, in clear as poplib sends them (stls() first to encrypt).
+        self._run(self._client.login, name, secret, mechanism="USER", allow_plaintext=True)
         return self._response(b"PASS")
 
     def apop(self, user: str, password: str) -> bytes:
@@ -430,7 +431,7 @@ class POP3:
         self._wire.refuse_user = True
         self._wire.user_refused = False
         try:
-            self._client.login(name, secret, apop=True)
+            self._client.login(name, secret, mechanism="APOP")
         except Pop3Error as exc:
             if self._wire.user_refused:
                 self._client.close()

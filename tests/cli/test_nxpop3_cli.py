@@ -326,7 +326,7 @@ def test_password_from_the_prompt_is_never_echoed(tmp_path):
     with Pop3Server([b"x"]) as server:
         result = run_cli(*fetch_args(server), cwd=tmp_path, stdin="s3cr3t-pw\n")
         assert result.returncode == EXIT_AUTH  # the prompt's answer was used, and refused
-        assert server.commands[1] == "PASS s3cr3t-pw"
+        assert "PASS s3cr3t-pw" in server.commands
     assert "Password for alice@127.0.0.1" in result.stderr
     assert "s3cr3t-pw" not in result.stdout + result.stderr
 

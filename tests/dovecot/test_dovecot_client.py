@@ -54,7 +54,7 @@ def mailbox(dovecot: DovecotMailbox) -> DovecotMailbox:
 
 
 def test_user_pass_login_and_stat(mailbox: DovecotMailbox, connect: Callable[..., Any]) -> None:
-    with connect() as client:
+    with connect(mechanism="USER") as client:
         assert client.apop_used is False
         assert client.stat() == (len(MESSAGES), sum(listed_size(m) for m in MESSAGES))
         client.quit()
@@ -172,7 +172,7 @@ def test_ipv6_loopback(mailbox: DovecotMailbox, connect: Callable[..., Any]) -> 
     host = mailbox.server.ipv6_host
     if host is None:
         pytest.skip("this host has no ::1")
-    with connect(host=host) as client:
+    with connect(host=host, mechanism="USER") as client:
         assert client.stat()[0] == len(MESSAGES)
         assert client.retr(2) == as_retrieved(MESSAGES[1])
         client.quit()

@@ -245,7 +245,7 @@ def test_connection_refused() -> None:
 
 @pytest.mark.parametrize("kwargs", [
     {"port": 0}, {"port": 70000}, {"user": "a\r\nDELE 1"}, {"password": "x\n"},
-    {"password": "p" * 21}, {"user": "u" * 41}, {"timeout": 0}, {"timeout": -1},
+    {"password": "p" * 4097}, {"user": "u" * 41}, {"timeout": 0}, {"timeout": -1},
 ])
 def test_bad_arguments_are_refused_before_connecting(server, kwargs) -> None:
     args = {"user": "alice", "password": "secret", "port": server.port}

@@ -52,7 +52,7 @@ def test_pop3s_fetches_byte_exact(ca, client_context) -> None:
             assert client.retr(2) == MESSAGES[1]
             assert b"".join(client.retrieve(2, 4096)) == MESSAGES[1]
             assert list(client.retr_many([1, 2])) == MESSAGES
-        assert server.commands[:2] == ["USER alice", "PASS secret"]
+        assert server.commands[:3] == ["CAPA", "USER alice", "PASS secret"]
 
 
 def test_pop3s_default_port_is_995() -> None:

@@ -69,7 +69,7 @@ def scripted(greeting: bytes) -> ScriptedTransport:
 def test_hostile_greeting_over_the_scripted_transport() -> None:
     t = scripted(b"-ERR " + HOSTILE_LINE.encode() + b"\r\n")
     with pytest.raises(ServerError) as caught:
-        Client("127.0.0.1", user="alice", password="secret", transport=t)
+        Client("127.0.0.1", user="alice", password="secret", mechanism="USER", transport=t)
     assert shown_safely(str(caught.value))
     assert caught.value.reply is not None and "\x1b[2J" in caught.value.reply
 
@@ -78,7 +78,7 @@ def test_hostile_err_text_over_the_scripted_transport() -> None:
     t = scripted(b"+OK \x1b]0;title\x07 ready\r\n")
     t.expect("USER", b"+OK\r\n").expect("PASS", b"+OK\r\n")
     t.expect("STAT", b"-ERR " + HOSTILE_LINE.encode() + b"\r\n").expect("QUIT", b"+OK\r\n")
-    with Client("127.0.0.1", user="alice", password="secret", transport=t) as c:
+    with Client("127.0.0.1", user="alice", password="secret", mechanism="USER", transport=t) as c:
         with pytest.raises(ServerError) as caught:
             c.stat()
         assert shown_safely(str(caught.value))
@@ -91,7 +91,7 @@ def test_a_bare_cr_is_a_protocol_error_and_its_text_shown_escaped() -> None:
     t = scripted(b"+OK ready\r\n")
     t.expect("USER", b"+OK\r\n").expect("PASS", b"+OK\r\n")
     t.expect("STAT", b"-ERR " + HOSTILE.encode() + b"\r\n")
-    c = Client("127.0.0.1", user="alice", password="secret", transport=t)
+    c = Client("127.0.0.1", user="alice", password="secret", mechanism="USER", transport=t)
     with pytest.raises(ProtocolError) as caught:
         c.stat()
     assert shown_safely(str(caught.value))
