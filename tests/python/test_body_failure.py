@@ -35,7 +35,8 @@ def scripted(*exchanges: tuple[str, object]) -> ScriptedTransport:
 
 
 def client(t: ScriptedTransport) -> Client:
-    return Client("127.0.0.1", user="alice", password="secret", mechanism="USER", transport=t, timeout=1)
+    return Client("127.0.0.1", user="alice", password="secret", mechanism="USER", transport=t,
+                  timeout=1)
 
 
 STALL = ("RETR", [b"+OK\r\n", HEAD, SILENCE])

@@ -100,7 +100,8 @@ def test_a_scripted_session_under_the_timer_keeps_its_virtual_time(interval_time
     t.expect("RETR 1", [b"+OK\r\n", b"Subject: x\r\n\r\n", Delay(30), b"body\r\n.\r\n"])
     t.expect("QUIT", b"+OK\r\n")
     with interval_timer(0.0005):
-        with Client("127.0.0.1", user="alice", password="secret", mechanism="USER", transport=t, timeout=1) as c:
+        with Client("127.0.0.1", user="alice", password="secret", mechanism="USER", transport=t,
+                    timeout=1) as c:
             assert c.retr(1) == b"Subject: x\r\n\r\nbody\r\n"
     assert t.now == 50 + 20 + 30  # exactly the delays: no wait longer, none cut short
     assert not t.errors
@@ -110,7 +111,8 @@ def test_a_scripted_timeout_under_the_timer_is_exactly_the_wait(interval_timer) 
     t = scripted()
     t.expect("STAT", [Delay(500), b"+OK 0 0\r\n"])
     with interval_timer(0.0005):
-        c = Client("127.0.0.1", user="alice", password="secret", mechanism="USER", transport=t, timeout=1)
+        c = Client("127.0.0.1", user="alice", password="secret", mechanism="USER", transport=t,
+                   timeout=1)
         before = t.now
         with pytest.raises(Pop3Timeout):
             c.stat()
