@@ -2,8 +2,9 @@
 verified): incremental by Dovecot's UIDL, so a second run stores nothing new and a third
 only the message that arrived; then --delete empties the maildrop.
 
-``LOGINS`` holds the login options each run is repeated with; the SASL mechanisms are
-added to it (``["--mechanism", "SCRAM-SHA-256"]``) once ``Client`` takes them.
+``LOGINS`` holds the login options the whole story is repeated with: the client's
+default (the strongest mechanism Dovecot offers), SCRAM-SHA-256 named, and USER/PASS
+named; Dovecot's log says which one each login used, inside TLS.
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from nxpop3.testing.dovecot import DovecotMailbox, as_retrieved
 
 MESSAGES = [b"Subject: one\n\nfirst\n", b"Subject: two\n\n.dot line\nsecond\n",
             b"Subject: three\n\nthird\n"]
-LOGINS: list[list[str]] = [[]]  # [] : the client's default login
+LOGINS: list[list[str]] = [[], ["--mechanism", "SCRAM-SHA-256"], ["--mechanism", "USER"]]
+# What Dovecot's log calls each named mechanism.
+LOGGED_AS = {"SCRAM-SHA-256": "SCRAM-SHA-256", "USER": "PLAIN"}
 
 
 def fetch(box: DovecotMailbox, ca_file: Path, cwd: Path,
@@ -47,7 +50,10 @@ def test_incremental_fetch_over_stls_twice(dovecot_tls: DovecotMailbox, tls_ca_f
     assert first.returncode == 0, first.stderr
     assert "Fetched 3 of 3 messages" in first.stdout
     assert stored(tmp_path) == sorted(as_retrieved(m) for m in MESSAGES)
-    assert ", TLS," in dovecot_tls.server.wait_log(f"Login: user=<{dovecot_tls.user}>")
+    logged = dovecot_tls.server.wait_log(f"Login: user=<{dovecot_tls.user}>")
+    assert ", TLS," in logged
+    if login:
+        assert f"method={LOGGED_AS[login[1]]}," in logged
 
     second = fetch(dovecot_tls, tls_ca_file, tmp_path, *login)
     assert second.returncode == 0, second.stderr
