@@ -1,5 +1,5 @@
 """The fault matrix: one scripted session (greeting, login by USER/PASS, by
-APOP, and by USER/PASS after STLS and TLS, STAT, LIST 1, CAPA, LIST, UIDL,
+APOP, by USER/PASS after STLS and TLS, and by each SASL mechanism, STAT, LIST 1, CAPA, LIST, UIDL,
 UIDL 1, TOP 1 0, RETR 1 of a 3-packet message, a pipelined batch of two RETRs,
 DELE, NOOP, RSET, QUIT) with every fault a server or the pool can throw, each
 cell its own test:
@@ -13,7 +13,9 @@ Every cell must end with the documented status at the step the fault hits, a
 client that deletes cleanly, and the pool back to full."""
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 import pytest
@@ -38,9 +40,61 @@ class Exchange:
     reply: list      # segments
 
 
-# How the session logs in: USER/PASS, APOP, or USER/PASS after STLS (the scripted
-# transport plays the TLS handshake), so that every fault also hits a TLS session.
-MODES = ["user", "apop", "stls"]
+# How the session logs in: USER/PASS, APOP, USER/PASS after STLS (the scripted
+# transport plays the TLS handshake), so that every fault also hits a TLS session,
+# and each SASL mechanism (CAPA, then AUTH and its exchange).
+SASL_MODES = {"plain": "PLAIN", "login": "LOGIN", "cram": "CRAM_MD5", "scram": "SCRAM_SHA_256",
+              "xoauth2": "XOAUTH2", "oauthbearer": "OAUTHBEARER"}
+MODES = ["user", "apop", "stls", *SASL_MODES]
+
+# A line the client sends that any prefix matches (an empty SASL response): not
+# the "" that marks a body.
+ANY_LINE = "<any line>"
+
+# SCRAM runs RFC 7677's example, whose nonce and credentials are fixed.
+SCRAM_NONCE = b"rOprNGfwEbeRWgbNEkqO"
+SCRAM_USER, SCRAM_SECRET = b"user", b"pencil"
+SCRAM_SERVER_FIRST = (b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                      b"s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+SCRAM_CLIENT_FINAL = (b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                      b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+SCRAM_SERVER_FINAL = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+CRAM_STAMP = b"<1896.697170952@postoffice.reston.mci.net>"
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def challenge(data: bytes) -> list[bytes]:
+    """A "+ base64" continuation, in two segments."""
+    line = b"+ " + base64.b64encode(data) + b"\r\n"
+    return [line[:5], line[5:]]
+
+
+def credentials(mode: str) -> tuple[bytes, bytes]:
+    return (SCRAM_USER, SCRAM_SECRET) if mode == "scram" else (USER, SECRET)
+
+
+def sasl_login(mode: str) -> list[Exchange]:
+    ok = [b"+OK logged in\r\n"]
+    cram = hmac.new(SECRET, CRAM_STAMP, "md5").hexdigest().encode()
+    exchanges = {
+        "plain": [("AUTH PLAIN " + b64(b"\0alice\0secret"), ok)],
+        "login": [("AUTH LOGIN", challenge(b"Username:")), (b64(USER), challenge(b"Password:")),
+                  (b64(SECRET), ok)],
+        "cram": [("AUTH CRAM-MD5", challenge(CRAM_STAMP)), (b64(USER + b" " + cram), ok)],
+        "scram": [("AUTH SCRAM-SHA-256 " + b64(b"n,,n=user,r=" + SCRAM_NONCE),
+                   challenge(SCRAM_SERVER_FIRST)),
+                  (b64(SCRAM_CLIENT_FINAL), challenge(SCRAM_SERVER_FINAL)), (ANY_LINE, ok)],
+        "xoauth2": [("AUTH XOAUTH2 " + b64(b"user=alice\x01auth=Bearer secret\x01\x01"), ok)],
+        "oauthbearer": [("AUTH OAUTHBEARER " + b64(b"n,a=alice,\x01auth=Bearer secret\x01\x01"),
+                         ok)],
+    }[mode]
+    capa = [b"+OK\r\nUSER\r\n",
+            b"SASL PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER\r\n.\r\n"]
+    return [Exchange("create", "CAPA", capa),
+            *(Exchange("create", command, reply) for command, reply in exchanges)]
 
 
 def script(mode: str) -> list[Exchange]:
@@ -52,7 +106,7 @@ def script(mode: str) -> list[Exchange]:
         "stls": [Exchange("create", "CAPA", [b"+OK\r\nSTLS\r\nUSER\r\n.\r\n"]),
                  Exchange("create", "STLS", [b"+OK Begin TLS\r\n"]),
                  Exchange("create", "CAPA", [b"+OK\r\nUSER\r\n.\r\n"]), *user_pass],
-    }[mode]
+    }[mode] if mode not in SASL_MODES else sasl_login(mode)
     return [
         Exchange("create", "", [b"+OK matrix POP3 " + STAMP + b"\r\n"]),
         *login,
@@ -87,10 +141,10 @@ def transport_for(exchanges: list[Exchange]) -> ScriptedTransport:
             pending.reply = pending.reply + exchange.reply
             continue
         if pending is not None:
-            t.expect(pending.command, pending.reply)
+            t.expect("" if pending.command == ANY_LINE else pending.command, pending.reply)
         pending = Exchange(exchange.step, exchange.command, list(exchange.reply))
     if pending is not None:
-        t.expect(pending.command, pending.reply)
+        t.expect("" if pending.command == ANY_LINE else pending.command, pending.reply)
     return t
 
 
@@ -101,7 +155,7 @@ def run(t: ScriptedTransport, mode: str, pool: PacketPool) -> tuple[str, int, by
     assert lib.nx_tcp_enable(ip) == 0
     client = ffi.new("NX_POP3_CLIENT *")
     address = ffi.new("NXD_ADDRESS *", {"nxd_ip_version": 4, "nxd_ip_address": {"v4": 1}})
-    name, secret = ffi.new("char[]", USER), ffi.new("char[]", SECRET)
+    name, secret = (ffi.new("char[]", c) for c in credentials(mode))
     u, u64 = ffi.new("UINT *"), ffi.new("ULONG64 *")
     size = ffi.new("ULONG *")
     packet, count, final = ffi.new("NX_PACKET **"), ffi.new("ULONG *"), ffi.new("UINT *")
@@ -127,6 +181,20 @@ def run(t: ScriptedTransport, mode: str, pool: PacketPool) -> tuple[str, int, by
         raise AssertionError("the body never ended")
 
     def create() -> int:
+        if mode in SASL_MODES:
+            # Connect, CAPA (SASL listed: initial responses), AUTH and its exchange.
+            status = lib.nxd_pop3_client_connect(client, ip, pool.pool, address, 110, 500, 500,
+                                                 ffi.NULL)
+            connected = status == 0
+            if status == 0:
+                status = lib.nx_pop3_client_capabilities_get(client, ffi.NULL, ffi.NULL)
+            if status == 0:
+                mechanism = getattr(lib, f"NX_POP3_SASL_{SASL_MODES[mode]}")
+                status = lib.nx_pop3_client_auth(client, mechanism, name, secret,
+                                                 ffi.new("char[]", SCRAM_NONCE))
+            if status != 0 and connected:
+                assert lib.nx_pop3_client_delete(client) in (0, lib.NX_NOT_CONNECTED)
+            return status
         if mode != "stls":
             return lib.nxd_pop3_client_create_ext(client, int(mode == "apop"), ip, pool.pool,
                                                   address, 110, name, secret, 500, 500)
@@ -252,10 +320,15 @@ def test_each_reply_replaced_by_err(mode: str, index: int) -> None:
     if index + 1 < len(exchanges) and exchanges[index + 1].command == "":
         del exchanges[index + 1]  # a refused multi-line command has no body
     first_capa = target.command == "CAPA" and index == 1
-    if target.command == "CAPA" and not (mode == "stls" and first_capa):
+    if target.command == "CAPA" and not ((mode == "stls" or mode in SASL_MODES) and first_capa):
         # -ERR to CAPA is an old server with no capabilities: the batch then goes
         # one RETR at a time, and the session ends well (after TLS too).
         assert run(transport_for(exchanges), mode, PacketPool(256, 6))[:2] == ("done", 0)
+        return
+    if first_capa and mode in SASL_MODES:
+        # No capabilities means no SASL: the mechanism is not offered, nothing sent.
+        step, status, _ = run(transport_for(exchanges[: index + 1]), mode, PacketPool(256, 6))
+        assert (step, status) == ("create", lib.NX_POP3_MECHANISM_NOT_OFFERED)
         return
     if first_capa:
         # Before TLS, no capabilities means no STLS: nothing more is sent.

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from nxpop3 import AuthenticationError, BadArgument, Client, PlaintextRefused, ProtocolError, lib
-from nxpop3 import login_policy
+from nxpop3 import (
+    AuthenticationError,
+    BadArgument,
+    Client,
+    PlaintextRefused,
+    ProtocolError,
+    lib,
+    login_policy,
+)
 from nxpop3.testing import SASL_MECHANISMS, Pop3Server
 from nxpop3.transport import ScriptedTransport
 
