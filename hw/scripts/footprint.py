@@ -8,7 +8,7 @@ include folders and defines the build used for the client (read from its
 ``compile_commands.json``; ``arm-none-eabi-nm -S`` gives the size of one global of each
 type).
 
-    python3 hw/scripts/footprint.py [--build-dir DIR]
+    python3 hw/scripts/footprint.py [--build-dir DIR] [--no-run] [--baseline REV]
 
 It builds the firmware first (``nxpop3.board.build_firmware``, the build the board
 tests and the runner use; nothing to do when it is up to date). Without --build-dir it
@@ -17,6 +17,15 @@ checkout>``.
 
 For comparison: NetX Duo's POP3 client with MD5 is about 6.1 KB of text and its
 NX_POP3_CLIENT is 576 bytes.
+
+Configurations (nx_pop3_config.h): the core library is built again with the macros of
+each row (the firmware's compiler and flags), and measured twice: the whole library's
+client members (nx_pop3_*, MD5 and its wipe: the sum the numbers before SASL used), and
+what a program that calls every public service of that build links with --gc-sections,
+split into the client, SASL (the mechanisms and base64) and each crypto primitive. The
+rows: SASL as built by default (all six mechanisms), SASL compiled out, each mechanism
+alone, and the extensions and nxpop3's additions out. --baseline REV adds the same
+measurements of the csrc/ of a git revision (``git archive``), e.g. the one before SASL.
 
 TLS (POP3S): Mbed TLS's text and static RAM as linked into the firmware (its symbols,
 from ``nm``), the TLS transport's, ``sizeof(NX_TRANSPORT_TLS)``, the buffers the example
@@ -27,6 +36,7 @@ QEMU from the test server (a 2 KB message and a 190 KB one, a P-256 ECDSA or a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -34,6 +44,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 HW = Path(__file__).resolve().parents[1]
@@ -51,6 +62,7 @@ PROBE_LIKE = "csrc/pop3/nx_pop3_client.c"
 # (the lead's per-mechanism table adds them up), linked only when a mechanism is.
 COMPONENTS = [
     ("POP3 client", "csrc/libnxpop3_core.a", ("nx_pop3_",)),
+    ("SASL + base64", "csrc/libnxpop3_core.a", ("nx_pop3_sasl", "nx_base64")),
     ("MD5 (APOP)", "csrc/libnxpop3_core.a", ("nx_md5", "nx_crypto_wipe")),
     ("SHA-256", "csrc/libnxpop3_core.a", ("nx_sha256",)),
     ("HMAC (MD5, SHA256)", "csrc/libnxpop3_core.a", ("nx_hmac",)),
@@ -60,8 +72,10 @@ COMPONENTS = [
     ("lwIP transport", "libnxpop3_transport_lwip.a", ("nx_transport_lwip",)),
     ("lwIP (IPv4, TCP)", "libnxpop3_lwip.a", ("",)),
 ]
-# The members of "client + MD5": the client, MD5 and the wipe MD5 calls.
+# The members of "client + MD5": the client (its SASL members included), MD5 and the
+# wipe MD5 calls.
 APOP_CLIENT = ("nx_pop3_", "nx_md5", "nx_crypto_wipe")
+CORE_LIBRARY = "csrc/libnxpop3_core.a"
 MBEDTLS_LIBRARY = "libnxpop3_mbedtls.a"
 TLS_TRANSPORT_LIBRARY = "csrc/libnxpop3_transport_tls.a"
 TLS_PROBE_LIKE = "csrc/transport/tls/nx_transport_tls.c"
@@ -147,23 +161,147 @@ EXTENSIONS = ["CAPA", "LISTINGS", "TOP", "UTF8", "PIPELINING", "RESPONSE_CODES",
 ADDITIONS = ["MESSAGE_READ", "CONTINUATIONS"]
 
 
-def client_text_without(build: Path, parts: list[str]) -> int:
-    """Client + MD5 text of the core library built with ``parts`` compiled out,
-    with the firmware's own compiler and flags."""
+def component_of(member: str, library: str = CORE_LIBRARY) -> str | None:
+    """The COMPONENTS row of a library member: the longest matching prefix wins (the
+    SASL members are nx_pop3_sasl*, not the client's)."""
+    best: tuple[int, str | None] = (-1, None)
+    for label, path, prefixes in COMPONENTS:
+        for prefix in prefixes:
+            if path == library and member.startswith(prefix) and len(prefix) > best[0]:
+                best = (len(prefix), label)
+    return best[1]
+
+
+SASL_MECHANISMS = ["PLAIN", "LOGIN", "CRAM_MD5", "SCRAM_SHA_256", "XOAUTH2", "OAUTHBEARER"]
+# Columns of the configuration table: the core's members by the longest matching prefix.
+GROUPS = [("client", ("nx_pop3_",)), ("SASL", ("nx_pop3_sasl", "nx_base64")),
+          ("MD5", ("nx_md5",)), ("SHA-256", ("nx_sha256",)), ("HMAC", ("nx_hmac",)),
+          ("PBKDF2", ("nx_pbkdf2",)), ("wipe", ("nx_crypto_wipe",))]
+# The public services a probe program calls: the checking layer (the default) and the
+# few public functions without one.
+SERVICE_PREFIXES = ("_nxe_pop3_", "_nxde_pop3_", "nx_pop3_client_")
+
+
+def group_of(member: str) -> str | None:
+    best: tuple[int, str | None] = (-1, None)
+    for label, prefixes in GROUPS:
+        for prefix in prefixes:
+            if member.startswith(prefix) and len(prefix) > best[0]:
+                best = (len(prefix), label)
+    return best[1]
+
+
+def sasl_only(keep: list[str]) -> list[str]:
+    """The parts to compile out so that only the mechanisms ``keep`` are built."""
+    return [f"SASL_{m}" for m in SASL_MECHANISMS if m not in keep]
+
+
+# (label, parts compiled out: NX_POP3_CLIENT_ENABLE_<part> = 0).
+CONFIGURATIONS = [
+    ("SASL: all six (default)", []),
+    ("SASL out", sasl_only([])),
+    *[(f"{m.replace('_', '-')} only", sasl_only([m])) for m in SASL_MECHANISMS],
+    ("extensions, SASL out", EXTENSIONS + sasl_only([])),
+    ("all optional out", EXTENSIONS + ADDITIONS + sasl_only([])),
+]
+# The rows measured at --baseline, and their names there (a revision before SASL ignores
+# the SASL macros).
+BASELINE_ROWS = {"SASL out": "all in", "extensions, SASL out": "extensions out",
+                 "all optional out": "all optional out"}
+
+
+@contextlib.contextmanager
+def core_built(build: Path, source: Path, parts: list[str]) -> Iterator[Path]:
+    """The core library of ``source`` (a csrc/ folder) built with ``parts`` compiled out,
+    with the firmware's own compiler and flags; removed afterwards."""
     compiler, *flags = [w for w in client_compile_command(build)
                         if not w.startswith(("-I", "-D", "-std"))]
     defines = [f"-DNX_POP3_CLIENT_ENABLE_{part}=0" for part in parts]
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["cmake", "-S", str(REPO / "csrc"), "-B", tmp,
+        subprocess.run(["cmake", "-S", str(source), "-B", tmp,
                         f"-DCMAKE_C_COMPILER={compiler}",
                         f"-DCMAKE_C_FLAGS={' '.join(flags + defines)}",
                         "-DCMAKE_SYSTEM_NAME=Generic",
                         "-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY",
-                        "-DNXPOP3_HOST_TRANSPORTS=OFF"], check=True, stdout=subprocess.DEVNULL)
+                        "-DNXPOP3_HOST_TRANSPORTS=OFF", "-DNXPOP3_TRANSPORT_TLS=OFF"],
+                       check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["cmake", "--build", tmp, "-j", "2"], check=True,
                        stdout=subprocess.DEVNULL)
-        sizes = member_sizes(Path(tmp) / "libnxpop3_core.a")
-    return sum(t for name, (t, _, _) in sizes.items() if name.startswith(APOP_CLIENT))
+        yield Path(tmp) / "libnxpop3_core.a"
+
+
+def library_client_text(library: Path) -> int:
+    """Client + MD5 text of the whole library (the sum the numbers before SASL used)."""
+    return sum(t for name, (t, _, _) in member_sizes(library).items()
+               if name.startswith(APOP_CLIENT))
+
+
+def linked_by_every_service(build: Path, library: Path) -> dict[str, int]:
+    """Text of each group that a program calling every public service of ``library``
+    links (--gc-sections): what a firmware that may call any of them pays."""
+    out = subprocess.run([tool("nm"), "-g", "--defined-only", str(library)], check=True,
+                         capture_output=True, text=True).stdout
+    services = sorted({f[2] for f in (line.split() for line in out.splitlines())
+                       if len(f) == 3 and f[1] == "T" and f[2].startswith(SERVICE_PREFIXES)})
+    compiler, *flags = [w for w in client_compile_command(build)
+                        if not w.startswith(("-I", "-D", "-std"))]
+    # The probe only takes their addresses: no prototype of the header is needed.
+    source = "".join(f"void {name}(void);\n" for name in services)
+    source += ("void (*const volatile nxpop3_services[])(void) = {\n"
+               + "".join(f"    {name},\n" for name in services) + "};\n"
+               "int main(void) { return nxpop3_services[0] != 0; }\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        c_file = Path(tmp) / "services.c"
+        elf = Path(tmp) / "services.elf"
+        c_file.write_text(source)
+        subprocess.run([compiler, *flags, "-nostartfiles", "--specs=nosys.specs",
+                        "-Wl,--gc-sections", "-Wl,-e,main", str(c_file), str(library),
+                        "-o", str(elf)], check=True)
+        linked = linked_sizes(elf)
+    out = subprocess.run([tool("nm"), "--defined-only", str(library)], check=True,
+                         capture_output=True, text=True).stdout
+    totals = {label: 0 for label, _ in GROUPS}
+    member = ""
+    counted: set[str] = set()
+    for line in out.splitlines():
+        if line.endswith(":"):
+            member = line[:-1]
+            continue
+        fields = line.split()
+        group = group_of(member)
+        if (len(fields) == 3 and fields[1] in "TtRr" and group is not None
+                and fields[2] in linked and fields[2] not in counted):
+            counted.add(fields[2])
+            totals[group] += linked[fields[2]][1]
+    return totals
+
+
+def configuration_row(build: Path, source: Path, label: str, parts: list[str]) -> str:
+    with core_built(build, source, parts) as library:
+        whole = library_client_text(library)
+        linked = linked_by_every_service(build, library)
+    cells = " ".join(f"{linked[g]:>7}" for g, _ in GROUPS)
+    return f"{label:<24} {whole:>7} {cells} {sum(linked.values()):>7}"
+
+
+def print_configurations(build: Path, baseline: str | None) -> None:
+    """The client's text in each configuration of CONFIGURATIONS (and at ``baseline``)."""
+    print("Configurations, text in bytes: 'library' is the whole library's client + MD5;")
+    print("the rest is what a program calling every public service links (--gc-sections)")
+    header = " ".join(f"{g:>7}" for g, _ in GROUPS)
+    print(f"{'configuration':<24} {'library':>7} {header} {'linked':>7}")
+    for label, parts in CONFIGURATIONS:
+        print(configuration_row(build, REPO / "csrc", label, parts))
+    if baseline is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", baseline, "csrc"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        for label, parts in CONFIGURATIONS:
+            if label in BASELINE_ROWS:
+                name = f"{baseline[:10]}: {BASELINE_ROWS[label]}"
+                print(configuration_row(build, Path(tmp) / "csrc", name, parts))
 
 
 def member_symbols(library: Path, prefixes: tuple[str, ...]) -> set[str]:
@@ -293,6 +431,8 @@ def main() -> int:
     parser.add_argument("--build-dir", type=Path, default=default_build_dir(REPO))
     parser.add_argument("--no-run", action="store_true",
                         help="do not boot QEMU to measure Mbed TLS's heap")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also measure the csrc/ of this git revision (e.g. before SASL)")
     options = parser.parse_args()
     build = options.build_dir.resolve()
     try:
@@ -304,26 +444,24 @@ def main() -> int:
     print("Cortex-M3, -Os, arm-none-eabi-gcc; bytes")
     print(f"{'component':<18} {'text':>7} {'data':>6} {'bss':>6}")
     client_text = 0
-    for label, library, prefixes in COMPONENTS:
+    for label, library, _ in COMPONENTS:
         path = build / library
         if path not in cache:
             cache[path] = member_sizes(path)
         text = data = bss = 0
         for name, (t, d, b) in cache[path].items():
-            if any(name.startswith(p) for p in prefixes):
+            if component_of(name, library) == label:
                 text, data, bss = text + t, data + d, bss + b
-        if label in ("POP3 client", "MD5 (APOP)"):
+        if label in ("POP3 client", "SASL + base64", "MD5 (APOP)"):
             client_text += text
         print(f"{label:<18} {text:>7} {data:>6} {bss:>6}")
-    print(f"{'client + MD5':<18} {client_text:>7}   (NetX Duo reference: ~6100)")
+    print(f"{'client+SASL+MD5':<18} {client_text:>7}   (NetX Duo reference, client + MD5: ~6100)")
     core = build / "csrc" / "libnxpop3_core.a"
     linked = linked_text(build / FIRMWARE_NAME, member_symbols(core, APOP_CLIENT))
     print(f"{'  of it linked':<18} {linked:>7}   (by the example firmware: create, CAPA, "
           "STAT, UIDL, pipelined RETR, DELE, QUIT)")
-    print(f"{'  extensions out':<18} {client_text_without(build, EXTENSIONS):>7}   "
-          "(NX_POP3_CLIENT_ENABLE_CAPA ... _RESPONSE_CODES = 0)")
-    print(f"{'  all optional out':<18} {client_text_without(build, EXTENSIONS + ADDITIONS):>7}   "
-          "(and _MESSAGE_READ, _CONTINUATIONS = 0: NetX's API only)")
+    print()
+    print_configurations(build, options.baseline)
     print()
     for name, size in probe_sizes(build).items():
         note = "   (NetX Duo reference: 576)" if name == "NX_POP3_CLIENT" else ""
