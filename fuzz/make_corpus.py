@@ -5,12 +5,14 @@ Starts Dovecot (nxpop3.testing.dovecot) and the scriptable server
 and writes each server reply as a record of the fuzz input format
 (fuzz_harness.h): corpus/session/ gets whole sessions, corpus/body/ the RETR
 bodies, corpus/listing/ the sessions of the extensions (CAPA, LIST, UIDL, TOP,
-a pipelined pair of RETRs), each cut into segments at a few chosen places.
+a pipelined pair of RETRs), each cut into segments at a few chosen places;
+corpus/sasl/ gets the RFC examples of the SASL mechanisms (no server needed).
 
 Usage: python3 fuzz/make_corpus.py   (the corpus is committed; rerun to refresh)
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import socket
 from collections.abc import Iterable
@@ -120,7 +122,38 @@ def save_listing(name: str, replies: list[bytes]) -> None:
     print(f"{name}: {len(replies)} listing replies")
 
 
+def save_sasl(name: str, flags: int, replies: list[bytes]) -> None:
+    """A SASL exchange (fuzz_sasl.c: flags select the mechanism and CAPA first)."""
+    write("sasl", bytes([flags]) + records(replies))
+    write("sasl", bytes([flags]) + records(cuts(b"".join(replies), [1, 2, 3, 5, 7] * 200)))
+    print(f"{name}: {len(replies)} SASL replies")
+
+
+def sasl_seeds() -> None:
+    """The RFC examples as a server would send them (no server needed)."""
+    def plus(data: bytes) -> bytes:
+        return b"+ " + base64.b64encode(data) + b"\r\n"
+
+    greeting, ok = b"+OK ready\r\n", b"+OK\r\n"
+    capa = b"+OK\r\nSASL SCRAM-SHA-256 CRAM-MD5 PLAIN LOGIN XOAUTH2 OAUTHBEARER\r\n.\r\n"
+    server_first = (b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                    b"s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+    server_final = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+    error = b'{"status":"401","schemes":"bearer"}'
+    save_sasl("SCRAM (RFC 7677)", 4 | 8, [greeting, capa, plus(server_first), plus(server_final),
+                                         ok, ok, ok])
+    save_sasl("SCRAM, no CAPA", 4, [greeting, b"+ \r\n", plus(server_first), plus(server_final),
+                                    ok, ok, ok])
+    stamp = b"<1896.697170952@postoffice.reston.mci.net>"
+    save_sasl("CRAM-MD5 (RFC 2195)", 3, [greeting, plus(stamp), ok, ok, ok])
+    save_sasl("LOGIN", 2 | 8, [greeting, capa, plus(b"Username:"), plus(b"Password:"), ok, ok, ok])
+    save_sasl("PLAIN", 1 | 8, [greeting, capa, b"-ERR [AUTH] no\r\n", ok, ok])
+    save_sasl("XOAUTH2 error", 5 | 8, [greeting, capa, plus(error), b"-ERR [AUTH] bad\r\n", ok])
+    save_sasl("OAUTHBEARER error", 6 | 8, [greeting, capa, plus(error), b"-ERR bad\r\n", ok])
+
+
 def main() -> None:
+    sasl_seeds()
     with DovecotServer() as dovecot:
         dovecot.add_user("alice", "secret")
         dovecot.add_messages("alice", MESSAGES)

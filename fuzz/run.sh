@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_session fuzz_body fuzz_reply fuzz_listing)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_session fuzz_body fuzz_reply fuzz_listing fuzz_sasl)
 build=${NXPOP3_FUZZ_BUILD:-$here/../build/fuzz}
 
 cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER=clang -DNXPOP3_FUZZ_ENGINE=libfuzzer >/dev/null

@@ -14,7 +14,7 @@ from nxpop3.testing.dependencies import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 FUZZ = ROOT / "fuzz"
-TARGETS = ["fuzz_session", "fuzz_body", "fuzz_reply", "fuzz_listing"]
+TARGETS = ["fuzz_session", "fuzz_body", "fuzz_reply", "fuzz_listing", "fuzz_sasl"]
 
 
 
