@@ -22,8 +22,8 @@
 #                        in docs/coverage.md say which count made them)
 # Left out of step 1: tests/c (build checks: they compile csrc/ with flags of
 # their own and run nothing), tests/faults/test_fuzz.py (step 3 measures the
-# fuzzers), the C programs of step 2, and the md5 stack test (it reads the dead
-# stack of an uninstrumented build).
+# fuzzers), the C programs of step 2, and the stack tests of tests/crypto (they
+# read the dead stack of an uninstrumented build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -67,6 +67,7 @@ PY
 c_programs=(tests/netx/test_transport_signals_c.py tests/faults/test_valgrind.py)
 python3 -m coverage run -m pytest -p no:cacheprovider tests \
   --ignore=tests/c --ignore=tests/faults/test_fuzz.py --ignore=tests/crypto/test_md5_stack_wipe.py \
+  --ignore=tests/crypto/test_crypto_stack_wipe.py \
   "${c_programs[@]/#/--ignore=}" "$@"
 
 # 2. The C programs, compiled with coverage in folders kept for gcovr.
