@@ -75,6 +75,10 @@ COMPONENTS = [
 # The members of "client + MD5": the client (its SASL members included), MD5 and the
 # wipe MD5 calls.
 APOP_CLIENT = ("nx_pop3_", "nx_md5", "nx_crypto_wipe")
+# ... and with SASL's members and primitives: everything of the client.
+CLIENT_ALL = (*APOP_CLIENT, "nx_base64", "nx_sha256", "nx_hmac", "nx_pbkdf2")
+CLIENT_ROWS = ("POP3 client", "SASL + base64", "MD5 (APOP)", "SHA-256", "HMAC (MD5, SHA256)",
+               "PBKDF2")
 CORE_LIBRARY = "csrc/libnxpop3_core.a"
 MBEDTLS_LIBRARY = "libnxpop3_mbedtls.a"
 TLS_TRANSPORT_LIBRARY = "csrc/libnxpop3_transport_tls.a"
@@ -452,14 +456,15 @@ def main() -> int:
         for name, (t, d, b) in cache[path].items():
             if component_of(name, library) == label:
                 text, data, bss = text + t, data + d, bss + b
-        if label in ("POP3 client", "SASL + base64", "MD5 (APOP)"):
+        if label in CLIENT_ROWS:
             client_text += text
         print(f"{label:<18} {text:>7} {data:>6} {bss:>6}")
-    print(f"{'client+SASL+MD5':<18} {client_text:>7}   (NetX Duo reference, client + MD5: ~6100)")
+    print(f"{'client, all':<18} {client_text:>7}   (client, SASL, crypto; NetX Duo reference, "
+          "client + MD5: ~6100)")
     core = build / "csrc" / "libnxpop3_core.a"
-    linked = linked_text(build / FIRMWARE_NAME, member_symbols(core, APOP_CLIENT))
-    print(f"{'  of it linked':<18} {linked:>7}   (by the example firmware: create, CAPA, "
-          "STAT, UIDL, pipelined RETR, DELE, QUIT)")
+    linked = linked_text(build / FIRMWARE_NAME, member_symbols(core, CLIENT_ALL))
+    print(f"{'  of it linked':<18} {linked:>7}   (by the example firmware: login or CAPA and "
+          "AUTH, CAPA, STAT, UIDL, pipelined RETR, DELE, QUIT)")
     print()
     print_configurations(build, options.baseline)
     print()
