@@ -77,7 +77,8 @@ def state_needles(prefix: str, words: bytes, iv: Iterable[int]) -> dict[str, byt
     """A keyed state, as words, and the working variables that produced it (state - IV)."""
     values = struct.unpack(f">{len(words) // 4}I", words)
     work = [(v - i) & 0xFFFFFFFF for v, i in zip(values, iv)]
-    return {f"{prefix} state": words, f"{prefix} working variables": struct.pack(f">{len(work)}I", *work)}
+    return {f"{prefix} state": words,
+            f"{prefix} working variables": struct.pack(f">{len(work)}I", *work)}
 
 
 def hmac_needles(key: bytes, digest: str, keyed: dict[str, bytes]) -> dict[str, bytes]:
