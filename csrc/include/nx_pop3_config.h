@@ -121,25 +121,29 @@
 #define NX_POP3_CLIENT_ENABLE_CONTINUATIONS 1
 #endif
 
-/* SASL mechanisms (RFC 5034 AUTH), each 1 (built, the default) or 0 (compiled
- * out). With all of them 0 there is no AUTH and nothing of SASL is linked. */
+/* SASL mechanisms (RFC 5034 AUTH), each 1 (built) or 0 (compiled out); the
+ * default is NX_POP3_CLIENT_ENABLE_CONTINUATIONS (SASL needs the parser's "+"
+ * lines), so 1. With all of them 0 there is no AUTH, and neither
+ * nx_pop3_client_apop() nor nx_pop3_client_user_pass() (the login services
+ * without NetX's fallback, for a login policy): the client is no larger than
+ * without SASL. */
 #ifndef NX_POP3_CLIENT_ENABLE_SASL_PLAIN          /* PLAIN (RFC 4616): the password in base64 */
-#define NX_POP3_CLIENT_ENABLE_SASL_PLAIN 1
+#define NX_POP3_CLIENT_ENABLE_SASL_PLAIN NX_POP3_CLIENT_ENABLE_CONTINUATIONS
 #endif
 #ifndef NX_POP3_CLIENT_ENABLE_SASL_LOGIN          /* LOGIN: the same, in two steps */
-#define NX_POP3_CLIENT_ENABLE_SASL_LOGIN 1
+#define NX_POP3_CLIENT_ENABLE_SASL_LOGIN NX_POP3_CLIENT_ENABLE_CONTINUATIONS
 #endif
 #ifndef NX_POP3_CLIENT_ENABLE_SASL_CRAM_MD5       /* CRAM-MD5 (RFC 2195): HMAC-MD5 of a challenge */
-#define NX_POP3_CLIENT_ENABLE_SASL_CRAM_MD5 1
+#define NX_POP3_CLIENT_ENABLE_SASL_CRAM_MD5 NX_POP3_CLIENT_ENABLE_CONTINUATIONS
 #endif
 #ifndef NX_POP3_CLIENT_ENABLE_SASL_SCRAM_SHA_256  /* SCRAM-SHA-256 (RFC 5802, 7677) */
-#define NX_POP3_CLIENT_ENABLE_SASL_SCRAM_SHA_256 1
+#define NX_POP3_CLIENT_ENABLE_SASL_SCRAM_SHA_256 NX_POP3_CLIENT_ENABLE_CONTINUATIONS
 #endif
 #ifndef NX_POP3_CLIENT_ENABLE_SASL_XOAUTH2        /* XOAUTH2: an OAuth 2.0 bearer token */
-#define NX_POP3_CLIENT_ENABLE_SASL_XOAUTH2 1
+#define NX_POP3_CLIENT_ENABLE_SASL_XOAUTH2 NX_POP3_CLIENT_ENABLE_CONTINUATIONS
 #endif
 #ifndef NX_POP3_CLIENT_ENABLE_SASL_OAUTHBEARER    /* OAUTHBEARER (RFC 7628) */
-#define NX_POP3_CLIENT_ENABLE_SASL_OAUTHBEARER 1
+#define NX_POP3_CLIENT_ENABLE_SASL_OAUTHBEARER NX_POP3_CLIENT_ENABLE_CONTINUATIONS
 #endif
 /* Derived, not to be set: 1 when any mechanism is built. */
 #if NX_POP3_CLIENT_ENABLE_SASL_PLAIN || NX_POP3_CLIENT_ENABLE_SASL_LOGIN || \

@@ -344,6 +344,9 @@ UINT _nxd_pop3_client_connect(NX_POP3_CLIENT *client_ptr, NX_IP *ip_ptr,
 UINT _nx_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                            CHAR *client_name, CHAR *client_password);
 
+#if NX_POP3_CLIENT_ENABLE_SASL
+/* The login services without NetX's fallback, built with SASL (a login policy
+ * chooses among them and nx_pop3_client_auth()). */
 /** "APOP name digest" only, from NX_POP3_STATE_AUTHORIZATION: never falls
  *  back to USER/PASS. NX_POP3_APOP_FAILED_MD5_DIGEST, nothing sent, when
  *  apop_stamp is NX_NULL or the greeting had no timestamp (the server does not
@@ -355,7 +358,6 @@ UINT _nx_pop3_client_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_s
  *  either: NX_POP3_SERVER_ERROR_STATUS, still in AUTHORIZATION. */
 UINT _nx_pop3_client_user_pass(NX_POP3_CLIENT *client_ptr, CHAR *client_name,
                                CHAR *client_password);
-#if NX_POP3_CLIENT_ENABLE_SASL
 /** "AUTH mechanism" (RFC 5034) from NX_POP3_STATE_AUTHORIZATION, the whole
  *  exchange in one call, each step within the reply wait. mechanism: an
  *  NX_POP3_SASL_* built into this client (else NX_OPTION_ERROR). secret: the

@@ -90,6 +90,7 @@ UINT _nx_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_
     return status;
 }
 
+#if NX_POP3_CLIENT_ENABLE_SASL
 UINT _nx_pop3_client_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                           CHAR *client_name, CHAR *client_password)
 {
@@ -117,6 +118,7 @@ UINT _nx_pop3_client_user_pass(NX_POP3_CLIENT *client_ptr, CHAR *client_name,
     }
     return status;
 }
+#endif
 
 UINT _nxd_pop3_client_create_ext(NX_POP3_CLIENT *client_ptr, UINT APOP_authentication,
                                  NX_IP *ip_ptr, NX_PACKET_POOL *packet_pool_ptr,

@@ -121,6 +121,7 @@ UINT _nxe_pop3_client_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop
     return _nx_pop3_client_login(client_ptr, apop_stamp, client_name, client_password);
 }
 
+#if NX_POP3_CLIENT_ENABLE_SASL
 UINT _nxe_pop3_client_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                            CHAR *client_name, CHAR *client_password)
 {
@@ -141,7 +142,6 @@ UINT _nxe_pop3_client_user_pass(NX_POP3_CLIENT *client_ptr, CHAR *client_name,
     return _nx_pop3_client_user_pass(client_ptr, client_name, client_password);
 }
 
-#if NX_POP3_CLIENT_ENABLE_SASL
 UINT _nxe_pop3_client_auth(NX_POP3_CLIENT *client_ptr, UINT mechanism, CHAR *client_name,
                            CHAR *secret, CHAR *nonce)
 {

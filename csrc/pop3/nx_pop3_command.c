@@ -319,8 +319,15 @@ static UINT pop3_line_send(NX_POP3_CLIENT *client_ptr, POP3_LINE *line, UINT com
     return status;
 }
 
-UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
-                           const NX_POP3_ARGUMENTS *arguments)
+/* A service of its own only for SASL's exchange; without it, this file's. */
+#if NX_POP3_CLIENT_ENABLE_SASL
+#define POP3_SEND_SCOPE
+#else
+#define POP3_SEND_SCOPE static
+#endif
+
+POP3_SEND_SCOPE UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
+                                           const NX_POP3_ARGUMENTS *arguments)
 {
     POP3_LINE line;
     UINT status = pop3_line_packet(client_ptr, &line);

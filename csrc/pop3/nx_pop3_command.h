@@ -72,8 +72,10 @@ UINT _nx_pop3_command(NX_POP3_CLIENT *client_ptr, UINT command,
 /** Sends command with arguments, without the state check, the quiet check or
  *  the reply (the parts of _nx_pop3_command, for an exchange of its own such
  *  as AUTH's). A failed send closes the connection. */
+#if NX_POP3_CLIENT_ENABLE_SASL
 UINT _nx_pop3_command_send(NX_POP3_CLIENT *client_ptr, UINT command,
                            const NX_POP3_ARGUMENTS *arguments);
+#endif
 
 /** NX_SUCCESS when nothing waits to be read before a command goes out; else
  *  NX_POP3_UNEXPECTED_DATA (bytes no command asked for) or NX_NOT_CONNECTED,

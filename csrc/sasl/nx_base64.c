@@ -22,8 +22,16 @@ VOID _nx_base64_encode_group(const UCHAR *group, UINT count, CHAR out[4])
     }
     out[0] = base64_alphabet[(bits >> 18) & 0x3Fu];
     out[1] = base64_alphabet[(bits >> 12) & 0x3Fu];
-    out[2] = (count > 1u) ? base64_alphabet[(bits >> 6) & 0x3Fu] : '=';
-    out[3] = (count > 2u) ? base64_alphabet[bits & 0x3Fu] : '=';
+    out[2] = '=';
+    out[3] = '=';
+    if (count > 1u)
+    {
+        out[2] = base64_alphabet[(bits >> 6) & 0x3Fu];
+    }
+    if (count > 2u)
+    {
+        out[3] = base64_alphabet[bits & 0x3Fu];
+    }
 }
 
 UINT _nx_base64_encode(const UCHAR *data, ULONG length, CHAR *out, ULONG out_size)

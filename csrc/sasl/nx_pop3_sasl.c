@@ -61,7 +61,13 @@ static const NX_POP3_SASL_MECHANISM *sasl_mechanism(UINT code)
 
 static CHAR sasl_upper(CHAR c)
 {
-    return ((c >= 'a') && (c <= 'z')) ? (CHAR)(c - 32) : c;
+    CHAR upper = c;
+
+    if ((c >= 'a') && (c <= 'z'))
+    {
+        upper = (CHAR)(c - ('a' - 'A'));
+    }
+    return upper;
 }
 
 UINT _nx_pop3_sasl_offered(const CHAR *arguments)
@@ -427,13 +433,10 @@ static UINT sasl_challenge(const NX_POP3_SASL_MECHANISM *mechanism, NX_POP3_SASL
     ULONG length = 0u;
     UINT status = _nx_base64_decoder_end(decoder, &length);
 
-    if (status != NX_SUCCESS)
+    if ((status != NX_SUCCESS) || (sasl->refused != 0u))
     {
-        status = NX_POP3_INVALID_CHALLENGE; /* not base64, or longer than NX_POP3_MAX_CHALLENGE */
-    }
-    else if (sasl->refused != 0u)
-    {
-        status = NX_POP3_INVALID_CHALLENGE; /* the exchange was over */
+        /* Not base64, longer than NX_POP3_MAX_CHALLENGE, or after the exchange was over. */
+        status = NX_POP3_INVALID_CHALLENGE;
     }
     else if ((mechanism->client_first != 0u) && (sasl->step == 0u))
     {
@@ -516,15 +519,15 @@ static UINT sasl_exchange(NX_POP3_CLIENT *client_ptr, const NX_POP3_SASL_MECHANI
     return status;
 }
 
-UINT _nx_pop3_client_auth(NX_POP3_CLIENT *client_ptr, UINT mechanism_code, CHAR *client_name,
+UINT _nx_pop3_client_auth(NX_POP3_CLIENT *client_ptr, UINT mechanism, CHAR *client_name,
                           CHAR *secret, CHAR *nonce)
 {
-    const NX_POP3_SASL_MECHANISM *mechanism = sasl_mechanism(mechanism_code);
+    const NX_POP3_SASL_MECHANISM *descriptor = sasl_mechanism(mechanism);
     UCHAR challenge[NX_POP3_MAX_CHALLENGE];
     NX_POP3_SASL sasl;
     ULONG length = 0u;
     UINT capabilities = client_ptr->nx_pop3_client_capabilities;
-    UINT status = (mechanism != NX_NULL) ? NX_SUCCESS : NX_OPTION_ERROR;
+    UINT status = (descriptor != NX_NULL) ? NX_SUCCESS : NX_OPTION_ERROR;
 
     memset(&sasl, 0, sizeof(sasl));
     if (status == NX_SUCCESS)
@@ -535,7 +538,7 @@ UINT _nx_pop3_client_auth(NX_POP3_CLIENT *client_ptr, UINT mechanism_code, CHAR 
     {
         status = sasl_text_check(secret, NX_POP3_MAX_SASL_SECRET, 0u, &sasl.secret_length);
     }
-    if ((status == NX_SUCCESS) && (mechanism_code == NX_POP3_SASL_SCRAM_SHA_256))
+    if ((status == NX_SUCCESS) && (mechanism == NX_POP3_SASL_SCRAM_SHA_256))
     {
         status = sasl_nonce_check(nonce);
     }
@@ -546,7 +549,7 @@ UINT _nx_pop3_client_auth(NX_POP3_CLIENT *client_ptr, UINT mechanism_code, CHAR 
     /* Never a mechanism the server did not offer, when it said what it offers. */
     if ((status == NX_SUCCESS) && ((capabilities & NX_POP3_CAPABILITY_ASKED) != 0u) &&
         (((capabilities & NX_POP3_CAPABILITY_SASL) == 0u) ||
-         ((client_ptr->nx_pop3_client_sasl_mechanisms & (1u << mechanism_code)) == 0u)))
+         ((client_ptr->nx_pop3_client_sasl_mechanisms & (1u << mechanism)) == 0u)))
     {
         status = NX_POP3_MECHANISM_NOT_OFFERED;
     }
@@ -559,11 +562,11 @@ UINT _nx_pop3_client_auth(NX_POP3_CLIENT *client_ptr, UINT mechanism_code, CHAR 
         sasl.name = client_name;
         sasl.secret = secret;
         sasl.nonce = nonce;
-        status = sasl_start(client_ptr, mechanism, &sasl);
+        status = sasl_start(client_ptr, descriptor, &sasl);
     }
     if (status == NX_SUCCESS)
     {
-        status = sasl_exchange(client_ptr, mechanism, &sasl, challenge, sizeof(challenge));
+        status = sasl_exchange(client_ptr, descriptor, &sasl, challenge, sizeof(challenge));
     }
     _nx_crypto_wipe(&sasl, sizeof(sasl));
     _nx_crypto_wipe(challenge, sizeof(challenge));

@@ -87,7 +87,7 @@ static VOID scram_prove(NX_POP3_SASL *sasl, const UCHAR *salt, ULONG salt_length
     NX_HMAC_SHA256 client_hmac;
     NX_HMAC_SHA256 server_hmac;
     NX_SHA256 sha;
-    SCRAM_AUTH_MESSAGE message;
+    SCRAM_AUTH_MESSAGE message = { { scram_auth_message_put }, &client_hmac, &server_hmac };
     UINT i;
 
     (VOID)_nx_pbkdf2_hmac_sha256((const UCHAR *)sasl->secret, sasl->secret_length, salt,
@@ -101,9 +101,6 @@ static VOID scram_prove(NX_POP3_SASL *sasl, const UCHAR *salt, ULONG salt_length
     /* AuthMessage = client-first-bare "," server-first "," client-final-without-proof */
     _nx_hmac_sha256_initialize(&client_hmac, stored_key, sizeof(stored_key));
     _nx_hmac_sha256_initialize(&server_hmac, server_key, sizeof(server_key));
-    message.output.put = scram_auth_message_put;
-    message.client = &client_hmac;
-    message.server = &server_hmac;
     scram_client_first_bare(sasl, &message.output);
     _nx_pop3_sasl_put(&message.output, ",", 1u);
     _nx_pop3_sasl_put(&message.output, server_first, server_first_length);
