@@ -12,7 +12,7 @@ from .accounts import default_config_path
 from .credentials import MECHANISMS, NETRC_ENV
 from .exit_codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_USAGE, FetchFailed
 from .fetch import DEFAULT_DESTINATION, PASSWORD_ENV, cmd_fetch
-from .serve import cmd_serve
+from .serve import cmd_serve, sasl_mechanisms
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,12 +129,35 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--password", help=f"password (default ${PASSWORD_ENV}, else 'secret')")
     serve.add_argument("--apop", action="store_true",
                        help="offer APOP: put a timestamp in the greeting")
+    serve.add_argument("--sasl", type=sasl_mechanisms, metavar="MECH[,MECH...]",
+                       help="offer AUTH (RFC 5034) with these mechanisms, in this order, or "
+                            "'all': SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN, XOAUTH2, "
+                            "OAUTHBEARER (USER/PASS stays offered)")
+    serve.add_argument("--token", action="append", metavar="USER=TOKEN",
+                       help="the bearer token of USER (the -u user) for XOAUTH2 and "
+                            "OAUTHBEARER; a command line is visible to other local users: "
+                            "prefer --token-file")
+    serve.add_argument("--token-file", metavar="PATH",
+                       help="read USER=TOKEN lines (blank and # lines skipped) from PATH, "
+                            "which must be private (chmod 600)")
+    tls = serve.add_mutually_exclusive_group()
+    tls.add_argument("--tls", action="store_true",
+                     help="POP3S: TLS from the first byte (RFC 8314)")
+    tls.add_argument("--starttls", action="store_true",
+                     help="offer STLS (RFC 2595): TLS after the STLS command")
+    serve.add_argument("--cert", metavar="PEM",
+                       help="certificate chain for --tls or --starttls (default: a throwaway "
+                            "CA made at start with trustme; its certificate's file is printed, "
+                            "for 'nxpop3 fetch --cafile')")
+    serve.add_argument("--key", metavar="PEM",
+                       help="private key of --cert (default: in the --cert file)")
     serve.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                        help="drop a connection idle this long (default 60)")
     serve.add_argument("--duration", type=float, metavar="SECONDS",
                        help="stop by itself after this long")
     serve.add_argument("-v", "--verbose", action="store_true",
-                       help="print each command received (passwords hidden)")
+                       help="print each command received (passwords, digests and SASL "
+                            "responses hidden)")
     serve.set_defaults(handler=cmd_serve)
     return parser
 
