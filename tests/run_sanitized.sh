@@ -34,7 +34,7 @@ PY
 # Left out: tests/c, test_fuzz.py, test_valgrind.py and test_transport_signals_c.py
 # build C programs of their own (the fuzzers with these sanitizers; valgrind cannot
 # run beside them; CMake's compiler check fails with the runtime preloaded).
-paths=(tests/pop3 tests/crypto tests/netx tests/python tests/faults tests/testing tests/cli tests/dovecot
+paths=(tests/pop3 tests/sasl tests/crypto tests/netx tests/python tests/faults tests/testing tests/cli tests/dovecot
        --ignore=tests/faults/test_fuzz.py --ignore=tests/faults/test_valgrind.py
        --ignore=tests/netx/test_transport_signals_c.py)
 python3 -m pytest -p no:cacheprovider "${paths[@]}" "$@"
