@@ -227,10 +227,10 @@ def _tls_setup(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> TlsSe
         try:
             context.load_cert_chain(args.cert, args.key)
         except (OSError, ssl.SSLError) as exc:
-            what = f"{args.cert} and {args.key}" if args.key else args.cert
+            what = (f"the certificate {args.cert} and the key {args.key}" if args.key
+                    else f"the certificate and the key in {args.cert}")
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            raise FetchFailed(EXIT_USAGE,
-                              f"cannot load the certificate and key {what}: {reason}") from None
+            raise FetchFailed(EXIT_USAGE, f"cannot load {what}: {reason}") from None
         return TlsSetup(context, cert=args.cert)
     try:
         from nxpop3.testing.certificates import DEFAULT_HOSTS, CertificateAuthority
