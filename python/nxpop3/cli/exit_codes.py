@@ -27,7 +27,8 @@ EXIT_CODES: dict[int, str] = {
     EXIT_PROTOCOL: "the server broke the POP3 protocol (malformed reply)",
     EXIT_STORAGE: "cannot write the Maildir or mbox, or read or write the fetch state",
     EXIT_TLS: "TLS asked for and not had (no STLS, refused, handshake or certificate failure)",
-    EXIT_CONFIG: "the accounts file or the netrc file is unreadable, malformed or not private",
+    EXIT_CONFIG: "the accounts file, the netrc file or a token file is unreadable, malformed "
+                 "or not private",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
