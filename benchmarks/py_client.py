@@ -5,12 +5,13 @@
 KIND is ``nxpop3-retr`` (``Client.retr``, whole messages, one RETR at a
 time), ``nxpop3-many`` (``Client.capa()`` then ``Client.retr_many``: one
 pipelined batch when CAPA lists PIPELINING), ``nxpop3-stream``
-(``Client.retrieve``, chunks in constant memory), ``poplib``, or ``floor-py``
+(``Client.retrieve``, chunks in constant memory), ``poplib``, ``nxpop3-poplib``
+(``nxpop3.poplib``, the drop-in, used exactly as ``poplib`` is), or ``floor-py``
 (the least a Python client can do: USER/PASS, RETR, ``recv_into`` one
 buffer, look at the last five bytes for the terminator; no unstuffing, no
 copy). With ``--tls --cafile CA`` every kind speaks POP3S (TLS from the first
 byte) through Python's ``ssl`` module, certificate and host name verified
-(``poplib.POP3_SSL`` for poplib). Prints one JSON line: bytes fetched, wall
+(``POP3_SSL`` for the two poplibs). Prints one JSON line: bytes fetched, wall
 and CPU seconds of the transfer phase (connect to QUIT; interpreter start-up,
 imports and the making of the TLS context excluded), and for ``nxpop3-many``
 whether the batch was pipelined. With ``--out`` the messages go to a file, for
@@ -77,7 +78,11 @@ def _nxpop3(args: argparse.Namespace, out, report: dict) -> int:  # noqa: ANN001
 
 
 def _poplib(args: argparse.Namespace, out, report: dict) -> int:  # noqa: ANN001, ARG001
-    import poplib
+    """Python's poplib, or (``nxpop3-poplib``) the drop-in: the same calls."""
+    if args.kind == "nxpop3-poplib":
+        from nxpop3 import poplib
+    else:
+        import poplib
 
     total = 0
     if args.tls:
@@ -168,7 +173,7 @@ def _floor_py(args: argparse.Namespace, out, report: dict) -> int:  # noqa: ANN0
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("kind", choices=("nxpop3-retr", "nxpop3-many", "nxpop3-stream", "poplib",
-                                         "floor-py"))
+                                         "nxpop3-poplib", "floor-py"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--user", required=True)
@@ -185,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.tls and not args.cafile:
         parser.error("--tls needs --cafile")
 
-    if args.kind.startswith("nxpop3"):
+    if args.kind == "nxpop3-poplib":
+        import nxpop3.poplib  # noqa: F401 - the extension too, before the clock starts
+    elif args.kind.startswith("nxpop3"):
         import nxpop3.client  # noqa: F401 - load the extension before the clock starts
     elif args.kind == "poplib":
         import poplib  # noqa: F401
@@ -196,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     extra: dict = {}
     try:
         wall0, cpu0 = time.perf_counter(), _cpu()
-        run = {"poplib": _poplib, "floor-py": _floor_py}.get(args.kind, _nxpop3)
+        run = {"poplib": _poplib, "nxpop3-poplib": _poplib,
+               "floor-py": _floor_py}.get(args.kind, _nxpop3)
         total = run(args, out, extra)
         wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
     finally:
