@@ -107,8 +107,16 @@ UINT _nx_pop3_credentials_check(const CHAR *name, const CHAR *password)
     return (status == NX_SUCCESS) ? pop3_credential_check(password, NX_POP3_MAX_PASSWORD) : status;
 }
 
-UINT _nx_pop3_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
-                   const CHAR *name, const CHAR *password)
+/* Services of their own only with SASL (nx_pop3_client_apop/_user_pass); without
+ * it, parts of _nx_pop3_login that the compiler joins into it. */
+#if NX_POP3_CLIENT_ENABLE_SASL
+#define POP3_LOGIN_SCOPE
+#else
+#define POP3_LOGIN_SCOPE static
+#endif
+
+POP3_LOGIN_SCOPE UINT _nx_pop3_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
+                                    const CHAR *name, const CHAR *password)
 {
     NX_POP3_ARGUMENTS arguments;
     NX_POP3_REPLY reply;
@@ -117,13 +125,7 @@ UINT _nx_pop3_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
 
     if (apop_stamp != NX_NULL)
     {
-        /* The state first: a digest is not made for a command that cannot go. */
-        status = _nx_pop3_command_allowed(client_ptr, NX_POP3_COMMAND_APOP);
-        if (status == NX_SUCCESS)
-        {
-            status = _nx_pop3_apop_digest(apop_stamp, password, hex);
-        }
-        memset(apop_stamp, 0, sizeof(*apop_stamp));
+        status = _nx_pop3_apop_digest(apop_stamp, password, hex); /* wipes the stamp */
     }
     if (status == NX_SUCCESS)
     {
@@ -141,7 +143,8 @@ UINT _nx_pop3_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
     return status;
 }
 
-UINT _nx_pop3_user_pass(NX_POP3_CLIENT *client_ptr, const CHAR *name, const CHAR *password)
+POP3_LOGIN_SCOPE UINT _nx_pop3_user_pass(NX_POP3_CLIENT *client_ptr, const CHAR *name,
+                                         const CHAR *password)
 {
     NX_POP3_ARGUMENTS arguments;
     NX_POP3_REPLY reply;
@@ -169,13 +172,9 @@ UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
 {
     UINT status = NX_POP3_APOP_FAILED_MD5_DIGEST;
 
-    if ((apop_stamp != NX_NULL) && (_nx_pop3_apop_stamp_found(apop_stamp) != 0u))
+    if (apop_stamp != NX_NULL)
     {
-        status = _nx_pop3_apop(client_ptr, apop_stamp, name, password);
-    }
-    else if (apop_stamp != NX_NULL)
-    {
-        memset(apop_stamp, 0, sizeof(*apop_stamp));
+        status = _nx_pop3_apop(client_ptr, apop_stamp, name, password); /* wipes the stamp */
     }
     /* A refused APOP falls back to USER/PASS, as NetX does; nx_pop3_client_apop()
      * does not. */
