@@ -8,7 +8,6 @@ option combinations, and the ``-v`` command log, which never shows a secret
 from __future__ import annotations
 
 import base64
-import os
 import queue
 import shlex
 import signal
@@ -22,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from test_nxpop3_cli import cli_environment
 
 from nxpop3.cli import EXIT_AUTH, EXIT_OK, EXIT_TLS, EXIT_USAGE
 from nxpop3.cli.exit_codes import EXIT_CONFIG
@@ -94,16 +94,6 @@ class ServeProcess:
             rest.append(line)
         self.seen += rest
         return "\n".join(self.seen)
-
-
-def cli_environment(cwd: Path, password: str | None = None) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("NXPOP3_PASSWORD", "NETRC", "XDG_CONFIG_HOME")}
-    environment["PYTHONIOENCODING"] = "utf-8"
-    environment["NETRC"] = str(cwd / "no-such-netrc")
-    if password is not None:
-        environment["NXPOP3_PASSWORD"] = password
-    return environment
 
 
 @contextmanager

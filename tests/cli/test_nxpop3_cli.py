@@ -21,6 +21,18 @@ from nxpop3.cli import EXIT_AUTH, EXIT_NETWORK, EXIT_PROTOCOL, EXIT_SERVER, EXIT
 from nxpop3.testing import Pop3Server, sample_messages, to_crlf
 
 
+def cli_environment(cwd: Path, password: str | None = None) -> dict[str, str]:
+    """The environment of a ``python -m nxpop3`` subprocess: no password, ``.netrc``
+    or accounts file of the developer's leaks in; ``password`` in NXPOP3_PASSWORD."""
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("NXPOP3_PASSWORD", "NETRC", "XDG_CONFIG_HOME")}
+    environment["PYTHONIOENCODING"] = "utf-8"
+    environment["NETRC"] = str(cwd / "no-such-netrc")
+    if password is not None:
+        environment["NXPOP3_PASSWORD"] = password
+    return environment
+
+
 def run_cli(
     *args: str,
     cwd: Path,
@@ -31,12 +43,7 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """``python -m nxpop3 ARGS`` with no terminal; ``password`` goes in NXPOP3_PASSWORD.
     No ``.netrc`` is read (``NETRC`` names a missing file) unless ``env`` sets one."""
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("NXPOP3_PASSWORD", "NETRC", "XDG_CONFIG_HOME")}
-    environment["PYTHONIOENCODING"] = "utf-8"
-    environment["NETRC"] = str(cwd / "no-such-netrc")
-    if password is not None:
-        environment["NXPOP3_PASSWORD"] = password
+    environment = cli_environment(cwd, password)
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "nxpop3", *args],

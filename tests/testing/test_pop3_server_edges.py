@@ -25,7 +25,8 @@ def _read_line(sock: socket.socket) -> bytes:
     return data
 
 
-def _wait(condition, timeout: float = 5.0) -> bool:
+def wait_for(condition, timeout: float = 5.0) -> bool:
+    """True once condition() holds, False after timeout seconds (polled every 10 ms)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -63,7 +64,7 @@ def test_session_reports_user_mailbox_and_login() -> None:
     with Pop3Server([MESSAGE]) as server, \
             socket.create_connection(server.address, timeout=5) as sock:
         assert _read_line(sock).startswith(b"+OK")
-        assert _wait(lambda: len(server.sessions) == 1)
+        assert wait_for(lambda: len(server.sessions) == 1)
         session = server.sessions[0]
         assert (session.user, session.mailbox, session.logged_in) == (None, None, False)
         assert session.server_name is None and session.tls_version is None

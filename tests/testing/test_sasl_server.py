@@ -10,6 +10,7 @@ import time
 
 import pytest
 from sasl_peer import Scram, b64, challenge_of, login, oauthbearer, plain, xoauth2
+from test_pop3_server_edges import wait_for
 
 from nxpop3.testing import Pop3Server
 from nxpop3.testing.dependencies import require_tool
@@ -289,7 +290,7 @@ def test_knob_endless_challenge_until_the_client_gives_up(raw_client):
             received += client.sock.recv(100)
         assert received.startswith(b"+ AAA") and b"\r" not in received
         client.send(b"*\r\n")  # the client gives up
-        assert _wait(lambda: server.sessions[0].commands == ["AUTH PLAIN", "*"])
+        assert wait_for(lambda: server.sessions[0].commands == ["AUTH PLAIN", "*"])
         time.sleep(0.1)  # the trickle has stopped: nothing more is sent
         sent = len(server.sessions[0].sent)
         time.sleep(0.1)
@@ -333,13 +334,6 @@ def test_sasl_knobs_are_checked():
     assert server.fault("AUTH", split=1).deviations() is None
 
 
-def _wait(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 # -- curl: an independent client ------------------------------------------------------------------
