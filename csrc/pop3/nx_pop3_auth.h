@@ -34,6 +34,7 @@ UINT _nx_pop3_apop_digest(NX_POP3_APOP_STAMP *stamp, const CHAR *secret, CHAR he
 UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                     const CHAR *name, const CHAR *password);
 
+#if NX_POP3_CLIENT_ENABLE_SASL
 /** "APOP name digest" only (no fallback): NX_POP3_APOP_FAILED_MD5_DIGEST with
  *  nothing sent when apop_stamp is NX_NULL or holds no timestamp. The stamp is
  *  wiped. The credentials were checked by the caller. */
@@ -42,6 +43,7 @@ UINT _nx_pop3_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
 
 /** "USER name", "PASS password" only. The credentials were checked by the caller. */
 UINT _nx_pop3_user_pass(NX_POP3_CLIENT *client_ptr, const CHAR *name, const CHAR *password);
+#endif
 
 /** NX_SUCCESS for a name of at most NX_POP3_MAX_USERNAME and a password of at
  *  most NX_POP3_MAX_PASSWORD characters, neither holding CR or LF;
