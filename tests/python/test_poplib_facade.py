@@ -521,25 +521,58 @@ def test_the_migration_page_example_runs(server: Pop3Server) -> None:
     assert names["lines"] == MESSAGES[0].split(b"\r\n")[:-1]
 
 
+def _poplib_reads(data: bytes) -> tuple[list[bytes], int]:
+    """The lines and octets poplib's own line reader makes of a body ``data``."""
+    import io
+
+    reader = std.POP3.__new__(std.POP3)
+    reader._debugging = 0
+    reader.file = io.BytesIO(b"+OK\r\n" + data + b".\r\n")
+    _, lines, octets = reader._getlongresp()
+    return lines, octets
+
+
 def test_lines_are_split_as_poplib_splits_them() -> None:
     # Messages of CR, LF and text (no dots: poplib's unstuffing is the C client's job
-    # here), cut into chunks anywhere, against poplib's own line reader.
-    import io
+    # here), cut into chunks anywhere, against poplib's own line reader. Three shapes:
+    # any mix of CR and LF; LFs made CRLFs (bare CRs left); and only CRLF line ends
+    # (retr's fast path), whose CRLFs the cuts also split in two.
     import random
 
     from nxpop3.poplib import _split_lines, _stream_lines
 
     rng = random.Random(15)
-    for _ in range(2000):
+    for _ in range(3000):
         data = bytes(rng.choice(b"ab\r\n") for _ in range(rng.randint(0, 40)))
-        if rng.random() < 0.5:
+        shape = rng.randrange(3)
+        if shape == 1:
             data = data.replace(b"\n", b"\r\n").replace(b"\r\r", b"\r")
+        elif shape == 2:
+            data = data.replace(b"\r", b"").replace(b"\n", b"\r\n")
         data += b"\r\n"  # the body's last line end: RFC 1939's terminator starts with it
-        reader = std.POP3.__new__(std.POP3)
-        reader._debugging = 0
-        reader.file = io.BytesIO(b"+OK\r\n" + data + b".\r\n")
-        _, expected, octets = reader._getlongresp()
+        expected = _poplib_reads(data)
         cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(0, 6))))
         chunks = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
-        assert _split_lines(data) == (expected, octets), data
-        assert _stream_lines(iter(chunks)) == (expected, octets), chunks
+        assert _split_lines(data) == expected, data
+        assert _stream_lines(iter(chunks)) == expected, chunks
+        assert _stream_lines(iter([data[i:i + 1] for i in range(len(data))])) == expected, data
+        for cut in range(1, len(data)):
+            assert _stream_lines(iter([data[:cut], b"", data[cut:]])) == expected, (data, cut)
+
+
+def test_a_last_line_without_its_end_is_split_the_same_streamed() -> None:
+    # Not from a server that ends the body with CRLF.CRLF (RFC 1939), but the C
+    # client passes it on: streamed, it must come out as _split_lines makes it.
+    import random
+
+    from nxpop3.poplib import _split_lines, _stream_lines
+
+    rng = random.Random(1939)
+    for _ in range(1000):
+        data = bytes(rng.choice(b"ab\r\n") for _ in range(rng.randint(1, 30)))
+        if rng.random() < 0.5:
+            data = data.replace(b"\r", b"").replace(b"\n", b"\r\n")
+        data += rng.choice([b"x", b"\r", b"xy\r"])
+        expected = _split_lines(data)
+        for cut in range(1, len(data)):
+            assert _stream_lines(iter([data[:cut], data[cut:]])) == expected, (data, cut)
