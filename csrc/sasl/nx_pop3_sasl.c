@@ -174,10 +174,13 @@ static VOID sasl_text_put(NX_POP3_SASL_OUTPUT *output, const UCHAR *data, ULONG 
     {
         text->group[text->count] = data[i];
         text->count++;
-        if ((text->count == 3u) && (text->length + 4u < text->size))
+        if (text->count == 3u)
         {
-            _nx_base64_encode_group(text->group, 3u, &text->text[text->length]);
-            text->length += 4u;
+            if (text->length + 4u < text->size) /* counted first: it always fits */
+            {
+                _nx_base64_encode_group(text->group, 3u, &text->text[text->length]);
+                text->length += 4u;
+            }
             text->count = 0u;
         }
     }
@@ -185,7 +188,7 @@ static VOID sasl_text_put(NX_POP3_SASL_OUTPUT *output, const UCHAR *data, ULONG 
 
 static VOID sasl_text_end(SASL_TEXT *text)
 {
-    if ((text->count > 0u) && (text->length + 4u < text->size))
+    if ((text->count > 0u) && (text->length + 4u < text->size)) /* as above */
     {
         _nx_base64_encode_group(text->group, text->count, &text->text[text->length]);
         text->length += 4u;
@@ -237,6 +240,12 @@ static VOID sasl_line_chars(SASL_LINE *line, const CHAR *chars, ULONG length)
             UINT status = nx_packet_allocate(line->client->nx_pop3_client_packet_pool_ptr,
                                              &line->packet, NX_TCP_PACKET,
                                              NX_POP3_CLIENT_PACKET_TIMEOUT);
+            if ((status == NX_SUCCESS) &&
+                (line->packet->nx_packet_append_ptr == line->packet->nx_packet_data_end))
+            {
+                (VOID)nx_packet_release(line->packet); /* no room after the TCP reserve */
+                status = NX_INVALID_PARAMETERS;
+            }
             if (status != NX_SUCCESS)
             {
                 line->packet = NX_NULL;
@@ -248,14 +257,7 @@ static VOID sasl_line_chars(SASL_LINE *line, const CHAR *chars, ULONG length)
         room = (ULONG)(line->packet->nx_packet_data_end - line->packet->nx_packet_append_ptr);
         if (room == 0u)
         {
-            if (line->packet->nx_packet_length == 0u)
-            {
-                (VOID)nx_packet_release(line->packet);
-                line->packet = NX_NULL;
-                line->status = NX_POP3_INSUFFICIENT_PACKET_PAYLOAD;
-                break;
-            }
-            sasl_line_send(line);
+            sasl_line_send(line); /* full: the next round takes another packet */
             continue;
         }
         if (room > length - done)
@@ -303,20 +305,17 @@ static UINT sasl_line_end(SASL_LINE *line)
 {
     CHAR chars[4];
 
-    if ((line->count > 0u) && (line->status == NX_SUCCESS))
+    /* After a failure the writes below do nothing, and no packet is held: a
+     * failed allocation took none, a failed send released its own. */
+    if (line->count > 0u)
     {
         _nx_base64_encode_group(line->group, line->count, chars);
         sasl_line_chars(line, chars, 4u);
     }
     sasl_line_chars(line, "\r\n", 2u);
-    if ((line->status == NX_SUCCESS) && (line->packet != NX_NULL))
+    if (line->status == NX_SUCCESS)
     {
-        sasl_line_send(line);
-    }
-    if (line->packet != NX_NULL)
-    {
-        (VOID)nx_packet_release(line->packet);
-        line->packet = NX_NULL;
+        sasl_line_send(line); /* the packet holds at least the CRLF */
     }
     _nx_crypto_wipe(line->group, sizeof(line->group));
     _nx_crypto_wipe(chars, sizeof(chars));

@@ -10,12 +10,14 @@
 
 static const UCHAR oauth_separator = 0x01u;
 
-/* The one challenge after the token is the server's refusal. */
+/* The one challenge after the token is the server's refusal (the exchange
+ * cancels any challenge after the refusal has been answered). */
 static UINT sasl_oauth_challenge(NX_POP3_SASL *sasl, const UCHAR *challenge, ULONG length)
 {
+    (VOID)sasl;
     (VOID)challenge;
     (VOID)length;
-    return (sasl->step == 1u) ? NX_POP3_SERVER_ERROR_STATUS : NX_POP3_INVALID_CHALLENGE;
+    return NX_POP3_SERVER_ERROR_STATUS;
 }
 
 /* "auth=Bearer TOKEN" and the two separators that end the message. */

@@ -245,7 +245,7 @@ static VOID sasl_scram_respond(NX_POP3_SASL *sasl, NX_POP3_SASL_OUTPUT *output)
         _nx_pop3_sasl_put_text(output, "n,,");
         scram_client_first_bare(sasl, output);
     }
-    else if ((sasl->step == 1u) && (sasl->refused == 0u))
+    else if (sasl->step == 1u)
     {
         (VOID)_nx_base64_encode(sasl->scram_proof, sizeof(sasl->scram_proof), proof, sizeof(proof));
         _nx_pop3_sasl_put_text(output, "c=biws,r=");

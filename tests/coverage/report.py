@@ -5,7 +5,7 @@ replay, coverage.py's JSON of python/nxpop3, and tests/coverage/uncovered.txt, t
 reason each branch the suite leaves untaken cannot be taken by a test.
 
 Goals (exit status 1 when one is missed, each miss printed):
-  - csrc/pop3, csrc/netx and csrc/crypto together: >= 95 % of branches;
+  - csrc/pop3, csrc/netx, csrc/crypto and csrc/sasl together: >= 95 % of branches;
   - every line of those files runs, and every branch is taken, or has its reason in
     uncovered.txt (a guard no test can reach: the figures count it as not covered);
   - python/nxpop3: >= 95 % of lines is the goal; PYTHON_FLOOR, below it while the
@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 REASONS = Path(__file__).resolve().with_name("uncovered.txt")
-GOAL_SCOPE = ("csrc/pop3/", "csrc/netx/", "csrc/crypto/")
+GOAL_SCOPE = ("csrc/pop3/", "csrc/netx/", "csrc/crypto/", "csrc/sasl/")
 BRANCH_GOAL = 95.0
 PYTHON_GOAL = 95.0
 PYTHON_FLOOR = 95.0  # the goal, reached (95.4 %): enforced from now on (docs/coverage.md says so)
@@ -129,10 +129,10 @@ def main() -> int:
         "Written by `tests/run_coverage.sh` (do not edit: run it again). The suite runs on a",
         "gcc `--coverage` build of the C library and its extension, under coverage.py;",
         "gcovr counts lines and branches per file of `csrc/`. Goals, enforced by the",
-        "command (and so by CI): in `csrc/pop3`, `csrc/netx` and `csrc/crypto` every line runs",
-        "and every branch is taken, except the guards listed below with the reason no test",
-        f"can reach them (they count as not covered), and at least {BRANCH_GOAL:.0f} % of "
-        "their branches",
+        "command (and so by CI): in `csrc/pop3`, `csrc/netx`, `csrc/crypto` and `csrc/sasl`",
+        "every line runs and every branch is taken, except the guards listed below with",
+        "the reason no test can reach them (they count as not covered), and at least "
+        f"{BRANCH_GOAL:.0f} % of their branches",
         f"are taken; `python/nxpop3` at least {PYTHON_GOAL:.0f} % of lines (see below). The",
         "transports are reported, not held to a goal.",
         "",
@@ -149,14 +149,17 @@ def main() -> int:
             scope_lines = [a + b for a, b in zip(scope_lines, lines)]
             scope_branches = [a + b for a, b in zip(scope_branches, branches)]
         out.append(f"| `{name}` | {cell(*lines)} | {cell(*branches)} |")
-    out.append(f"| **pop3 + netx + crypto** | {cell(*scope_lines)} | {cell(*scope_branches)} |")
+    out.append(f"| **pop3 + netx + crypto + sasl** | {cell(*scope_lines)} "
+               f"| {cell(*scope_branches)} |")
     if percent(*scope_branches) < BRANCH_GOAL:
-        failures.append(f"pop3+netx+crypto: branches {cell(*scope_branches)} < {BRANCH_GOAL} %")
+        failures.append(f"pop3+netx+crypto+sasl: branches {cell(*scope_branches)} "
+                        f"< {BRANCH_GOAL} %")
 
     out += ["", "## Lines and branches the suite leaves untaken, and why", "",
-            "Each is a line of `csrc/pop3`, `csrc/netx` or `csrc/crypto` that no test runs, or",
-            "with a branch no test takes; the reason comes from `tests/coverage/uncovered.txt`",
-            "(file, text of the line, reason). One without a reason fails the command.", ""]
+            "Each is a line of `csrc/pop3`, `csrc/netx`, `csrc/crypto` or `csrc/sasl` that no",
+            "test runs, or with a branch no test takes; the reason comes from",
+            "`tests/coverage/uncovered.txt` (file, text of the line, reason). One without a",
+            "reason fails the command.", ""]
     listed = 0
     for name, cover in suite.items():
         if not in_scope(name):
@@ -221,7 +224,7 @@ def main() -> int:
     out.append("")
     args.output.write_text("\n".join(out))
 
-    print(f"C pop3+netx+crypto: lines {cell(*scope_lines)}, branches {cell(*scope_branches)}; "
+    print(f"C pop3+netx+crypto+sasl: lines {cell(*scope_lines)}, branches {cell(*scope_branches)}; "
           f"python/nxpop3: lines {python_percent:.1f} %")
     for failure in failures:
         print(f"coverage goal missed: {failure}", file=sys.stderr)

@@ -125,6 +125,34 @@ def test_scram_wrong_server_signature_is_cancelled_and_refused(netx_stack) -> No
     s.finish()
 
 
+@pytest.mark.parametrize("server_final", [
+    b"x=something",                                            # neither v= nor e=
+    b"v=" + base64.b64encode(b"\x00" * 16),                    # a signature of 16 bytes
+    b"v=not*base64",
+])
+def test_scram_server_final_without_a_signature_is_refused(netx_stack,
+                                                           server_final: bytes) -> None:
+    t = ScriptedTransport()
+    t.expect("AUTH SCRAM-SHA-256 ", challenge(RFC7677_SERVER_FIRST))
+    t.expect(b64(RFC7677_CLIENT_FINAL), challenge(server_final))
+    t.expect("*", b"-ERR cancelled\r\n")
+    s = connected(netx_stack, t)
+    status = auth(s, lib.NX_POP3_SASL_SCRAM_SHA_256, b"user", b"pencil", RFC7677_NONCE)
+    assert status == lib.NX_POP3_SERVER_NOT_VERIFIED and closed(s)
+    s.finish()
+
+
+def test_scram_challenge_after_the_server_final_is_cancelled(netx_stack) -> None:
+    t = scram_script()
+    t._exchanges.pop()  # the +OK: another challenge comes instead
+    t.expect("", challenge(b"more"))
+    t.expect("*", b"-ERR\r\n")
+    s = connected(netx_stack, t)
+    status = auth(s, lib.NX_POP3_SASL_SCRAM_SHA_256, b"user", b"pencil", RFC7677_NONCE)
+    assert status == lib.NX_POP3_INVALID_CHALLENGE and closed(s)
+    s.finish()
+
+
 def test_scram_ok_without_a_server_signature_is_refused(netx_stack) -> None:
     t = ScriptedTransport()
     t.expect("AUTH SCRAM-SHA-256 ", challenge(RFC7677_SERVER_FIRST))
@@ -162,6 +190,13 @@ def test_scram_server_error_is_answered_and_the_session_stays(netx_stack) -> Non
     b"m=must-know,r=rOprNGfwEbeRWgbNEkqO%hv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
     b"r=rOprNGfwEbeRWgbNEkqO%hv,i=4096,s=W22ZaJ0SNY7soEsUEjb6gQ==",  # out of order
     b"r=rOprNGfwEbeRWgbNEkqO%hv,s=W22ZaJ0SNY7soEsUEjb6gQ==",  # no count
+    b"r=rOprNGfwEbeRWgbNEkqO%hv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=",  # an empty count
+    b"r=rOprNGfwEbeRWgbNEkqO%hv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=000004096",  # over 8 digits
+    b"r=rOprNGfwEbeRWgbNEkqO%hv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=-4096",
+    b"r=rOprNGfwEbeRWgbNEkqO%h v,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",  # a space in the nonce
+    b"r=rOprNGfwEbeRWgbNEkqO%h\x7f,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+    b"rr=rOprNGfwEbeRWgbNEkqO%hv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+    b"r",
     b"",
 ])
 def test_scram_bad_server_first_is_cancelled(netx_stack, server_first: bytes) -> None:
@@ -245,6 +280,17 @@ def test_cram_md5_reproduces_rfc2195_exactly(netx_stack) -> None:
     s.finish()
 
 
+def test_cram_md5_second_challenge_is_cancelled(netx_stack) -> None:
+    stamp = b"<1896.697170952@postoffice.reston.mci.net>"
+    t = ScriptedTransport().expect("AUTH CRAM-MD5", challenge(stamp))
+    t.expect(b64(b"tim b913a602c7eda7a495b4e6e7334d3890"), challenge(stamp))
+    t.expect("*", b"-ERR\r\n")
+    s = connected(netx_stack, t)
+    assert auth(s, lib.NX_POP3_SASL_CRAM_MD5, b"tim", b"tanstaaftanstaaf") == \
+        lib.NX_POP3_INVALID_CHALLENGE
+    s.finish()
+
+
 @pytest.mark.parametrize("first", [b"+ \r\n", b"+\r\n"])
 def test_cram_md5_empty_challenge_is_cancelled(netx_stack, first: bytes) -> None:
     t = ScriptedTransport().expect("AUTH CRAM-MD5", first).expect("*", b"-ERR\r\n")
@@ -276,6 +322,13 @@ def test_plain_with_an_empty_password_keeps_the_separators(netx_stack) -> None:
     t = ScriptedTransport().expect("AUTH PLAIN " + b64(b"\0a\0"), b"+OK\r\n")
     s = connected(netx_stack, t)
     assert auth(s, lib.NX_POP3_SASL_PLAIN, b"a", b"") == 0
+    s.finish()
+
+
+def test_plain_go_ahead_with_text_is_cancelled(netx_stack) -> None:
+    t = ScriptedTransport().expect("AUTH PLAIN", challenge(b"what?")).expect("*", b"-ERR\r\n")
+    s = connected(netx_stack, t, capa=None)
+    assert auth(s, lib.NX_POP3_SASL_PLAIN, b"alice", b"pw") == lib.NX_POP3_INVALID_CHALLENGE
     s.finish()
 
 
@@ -336,6 +389,15 @@ def test_oauth_error_challenge_is_answered_then_refused(netx_stack, mechanism: s
     s.finish()
 
 
+def test_oauth_challenge_after_the_refusal_is_cancelled(netx_stack) -> None:
+    t = ScriptedTransport().expect("AUTH OAUTHBEARER ", challenge(OAUTH_ERROR))
+    t.expect("AQ==", challenge(OAUTH_ERROR)).expect("*", b"-ERR\r\n")
+    s = connected(netx_stack, t)
+    assert auth(s, lib.NX_POP3_SASL_OAUTHBEARER, b"a", b"tok") == lib.NX_POP3_INVALID_CHALLENGE
+    assert closed(s)
+    s.finish()
+
+
 def test_oauth_ok_after_its_own_refusal_is_a_violation(netx_stack) -> None:
     t = ScriptedTransport().expect("AUTH XOAUTH2 ", challenge(OAUTH_ERROR)).expect("", b"+OK\r\n")
     s = connected(netx_stack, t)
@@ -388,6 +450,23 @@ def test_silent_server_mid_exchange_times_out(netx_stack) -> None:
     s.finish()
 
 
+class ClosingAfterAuth(ScriptedTransport):
+    """Answers AUTH with a challenge, then takes no more bytes: the response's send fails."""
+
+    def _command(self, line: str) -> None:
+        super()._command(line)
+        if line.startswith("AUTH"):
+            self._closed = True
+
+
+def test_response_that_cannot_be_sent_closes_the_session(netx_stack) -> None:
+    t = ClosingAfterAuth().expect("AUTH LOGIN", challenge(b"Username:"))
+    s = connected(netx_stack, t)
+    assert auth(s, lib.NX_POP3_SASL_LOGIN, b"alice", b"pw") == lib.NX_NOT_CONNECTED
+    assert closed(s)
+    s.finish()
+
+
 def test_server_closing_mid_exchange(netx_stack) -> None:
     t = ScriptedTransport().expect("AUTH CRAM-MD5", [b"+ PDE", CLOSE])
     s = connected(netx_stack, t)
@@ -422,7 +501,7 @@ def test_mechanism_not_offered_sends_nothing(netx_stack, capa: bytes) -> None:
 
 def test_capa_mechanism_names_are_case_insensitive_and_exact(netx_stack) -> None:
     t = ScriptedTransport()
-    s = connected(netx_stack, t, capa=b"+OK\r\nSASL  scram-sha-256 PLAINX  LOGIN\r\n.\r\n")
+    s = connected(netx_stack, t, capa=b"+OK\r\nSASL  scram-sha-256 PLAINX  LOGIN ~~~~~\r\n.\r\n")
     assert s.client.nx_pop3_client_sasl_mechanisms == (
         (1 << lib.NX_POP3_SASL_SCRAM_SHA_256) | (1 << lib.NX_POP3_SASL_LOGIN))
     s.finish()
@@ -438,6 +517,7 @@ def test_capa_mechanism_names_are_case_insensitive_and_exact(netx_stack) -> None
     (b"a", b"pw", b"has,a,comma,in,it,x", "SCRAM_SHA_256", "NX_POP3_PARAM_ERROR"),
     (b"a", b"pw", b"has a space in it xx", "SCRAM_SHA_256", "NX_POP3_PARAM_ERROR"),
     (b"a", b"pw", b"n" * 65, "SCRAM_SHA_256", "NX_POP3_PARAM_ERROR"),
+    (b"a", b"pw", b"abcdefghijklmnop\x7f", "SCRAM_SHA_256", "NX_POP3_PARAM_ERROR"),
     (b"a", b"pw", None, 99, "NX_OPTION_ERROR"),
     (b"a", b"pw", None, 0, "NX_OPTION_ERROR"),
 ])
@@ -448,6 +528,15 @@ def test_bad_arguments_send_nothing(netx_stack, name, secret, nonce, mechanism, 
     code = mechanism if isinstance(mechanism, int) else getattr(lib, f"NX_POP3_SASL_{mechanism}")
     assert auth(s, code, name, secret, nonce) == getattr(lib, expected)
     assert bytes(t.sent) == sent
+    s.finish()
+
+
+def test_core_refuses_a_missing_nonce_without_the_checking_layer(netx_stack) -> None:
+    t = ScriptedTransport()
+    s = connected(netx_stack, t)
+    status = lib._nx_pop3_client_auth(s.client, lib.NX_POP3_SASL_SCRAM_SHA_256,
+                                      ffi.new("char[]", b"a"), ffi.new("char[]", b"pw"), ffi.NULL)
+    assert status == lib.NX_POP3_PARAM_ERROR
     s.finish()
 
 
@@ -541,6 +630,32 @@ def test_user_pass_only_ignores_the_timestamp(netx_stack) -> None:
     assert logged_in(s) and not s.client.nx_pop3_client_enable_APOP_authentication
     assert lib.nx_pop3_client_user_pass(s.client, ffi.NULL, ffi.new("char[]", b"pw")) == \
         lib.NX_PTR_ERROR
+    s.finish()
+
+
+def test_apop_and_user_pass_null_pointers(netx_stack) -> None:
+    t = ScriptedTransport()
+    s = netx_stack(t)
+    assert s.connect() == 0
+    name, pw = ffi.new("char[]", b"a"), ffi.new("char[]", b"pw")
+    for call in (lambda c, n, p: lib.nx_pop3_client_apop(c, ffi.NULL, n, p),
+                 lib.nx_pop3_client_user_pass):
+        assert call(ffi.NULL, name, pw) == lib.NX_PTR_ERROR
+        assert call(s.client, ffi.NULL, pw) == lib.NX_PTR_ERROR
+        assert call(s.client, name, ffi.NULL) == lib.NX_PTR_ERROR
+    assert bytes(t.sent) == b""
+    s.finish()
+
+
+def test_apop_bad_credentials_wipe_the_stamp(netx_stack) -> None:
+    t = ScriptedTransport(APOP_GREETING)
+    s = netx_stack(t)
+    assert s.connect(apop=True) == 0
+    assert lib._nx_pop3_apop_stamp_found(s.stamp)
+    assert lib.nx_pop3_client_apop(s.client, s.stamp, ffi.new("char[]", b"a\r\n"),
+                                   ffi.new("char[]", b"pw")) == lib.NX_POP3_PARAM_ERROR
+    assert not lib._nx_pop3_apop_stamp_found(s.stamp)
+    assert bytes(ffi.buffer(s.stamp)) == bytes(ffi.sizeof("NX_POP3_APOP_STAMP"))
     s.finish()
 
 
