@@ -450,19 +450,22 @@ def test_silent_server_mid_exchange_times_out(netx_stack) -> None:
     s.finish()
 
 
-class ClosingAfterAuth(ScriptedTransport):
-    """Answers AUTH with a challenge, then takes no more bytes: the response's send fails."""
+class BreakingAfterAuth(ScriptedTransport):
+    """Answers AUTH as scripted, then the connection breaks at the client's next send:
+    the response cannot go out."""
 
-    def _command(self, line: str) -> None:
-        super()._command(line)
-        if line.startswith("AUTH"):
-            self._closed = True
+    def _on_send(self, data: bytes) -> int:
+        if self.commands and self.commands[-1].startswith("AUTH"):
+            return int(lib.NX_TRANSPORT_ERROR)
+        return super()._on_send(data)
 
 
 def test_response_that_cannot_be_sent_closes_the_session(netx_stack) -> None:
-    t = ClosingAfterAuth().expect("AUTH LOGIN", challenge(b"Username:"))
+    t = BreakingAfterAuth().expect("AUTH LOGIN", challenge(b"Username:"))
     s = connected(netx_stack, t)
-    assert auth(s, lib.NX_POP3_SASL_LOGIN, b"alice", b"pw") == lib.NX_NOT_CONNECTED
+    status = auth(s, lib.NX_POP3_SASL_LOGIN, b"alice", b"pw")
+    assert status not in (lib.NX_SUCCESS, lib.NX_POP3_SERVER_ERROR_STATUS)
+    assert t.commands[-1] == "AUTH LOGIN"  # nothing after it went out
     assert closed(s)
     s.finish()
 
