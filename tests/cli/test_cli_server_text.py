@@ -66,7 +66,7 @@ def test_from_and_subject_are_listed_escaped(tmp_path: Path) -> None:
     with Pop3Server([message]) as server:
         result = run_cli(*fetch_args(server, "--verbose"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    listing = result.stdout.splitlines()[0]
+    listing = next(line for line in result.stdout.splitlines() if "pwned" in line)
     assert listing.count("\\x1b") == 3  # From (as the address parser left it), Subject twice
     assert "\\x1b]0;pwned\\x07 \\x1b[8mhidden" in listing  # RFC 2047 decoded, then escaped
     assert no_controls(result.stdout + result.stderr)

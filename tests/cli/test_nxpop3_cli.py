@@ -397,3 +397,19 @@ def test_serve_a_missing_folder_is_a_usage_error(tmp_path):
     result = run_cli("serve", str(tmp_path / "nope"), "--port", "0", cwd=tmp_path)
     assert result.returncode == 2
     assert "not a Maildir" in result.stderr
+
+
+def test_demo_logs_in_with_the_strongest_mechanism_and_hides_the_exchange(tmp_path):
+    result = run_cli("fetch", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Logged in as alice with SCRAM-SHA-256." in result.stdout
+    commands = result.stdout.split("Commands sent by the client: ")[1]
+    assert commands.startswith("CAPA, AUTH SCRAM-SHA-256 ****, ****, ****, STAT")
+
+
+@pytest.mark.parametrize("mechanism", ["CRAM-MD5", "PLAIN", "XOAUTH2", "USER"])
+def test_demo_takes_a_named_mechanism(tmp_path, mechanism):
+    result = run_cli("fetch", "--mechanism", mechanism, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"Logged in as alice with {mechanism}." in result.stdout
+    assert "c2VjcmV0" not in result.stdout  # "secret" in base64 (PLAIN's, XOAUTH2's)

@@ -34,7 +34,7 @@ from .exit_codes import (
     exit_code_for,
 )
 from .progress import Progress, human_size
-from .report import describe_error, describe_message, fetch_summary, hostport, redact
+from .report import describe_error, describe_message, fetch_summary, hostport
 from .state import FetchState, StateError, account_key, state_folder
 from .storage import Store
 
@@ -246,6 +246,9 @@ def run_fetch(
     try:
         client = connect(args, host, port, user, password)
         with client:
+            if args.verbose and getattr(client, "mechanism", None):
+                out.write(f"Logged in as {printable(user)} with {client.mechanism}"
+                          f"{' over TLS' if client.tls else ''}.\n")
             step = _Step(f"while opening {args.to}")
             store = Store(Path(args.to), args.format, args.lf)
             step = _Step("at STAT", "STAT")
@@ -470,20 +473,22 @@ def _check_options(args: argparse.Namespace) -> None:
 
 def demo_fetch(args: argparse.Namespace) -> int:
     """No HOST: serve the bundled sample maildrop on loopback and fetch it for real."""
-    from nxpop3.testing import Pop3Server, sample_messages
+    from nxpop3.testing import SASL_MECHANISMS, Pop3Server, sample_messages
+
+    from .serve import CommandLog
 
     if args.user or args.password:
         raise FetchFailed(EXIT_USAGE, "--user and --password need a HOST")
     if args.tls or args.starttls:
         raise FetchFailed(EXIT_USAGE, "--tls and --starttls need a HOST (the sample maildrop "
                                       "is served without TLS)")
-    if args.mechanism is not None and args.mechanism not in ("USER", "APOP"):
-        raise FetchFailed(EXIT_USAGE, "--mechanism needs a HOST (the sample maildrop is "
-                                      "served with USER/PASS and APOP only)")
     host = "::1" if args.ipv6 else "127.0.0.1"
+    # Every mechanism, so that the client takes the strongest (SCRAM-SHA-256) unless
+    # --mechanism names another; the demo's OAuth token is its password.
     server = Pop3Server(
-        sample_messages(), user=DEMO_USER, password=DEMO_PASSWORD, host=host, apop=args.apop,
-        port=args.port or 0,
+        sample_messages(), user=DEMO_USER, password=DEMO_PASSWORD, host=host,
+        apop=args.apop or args.mechanism == "APOP", port=args.port or 0,
+        sasl=SASL_MECHANISMS, tokens={DEMO_USER: DEMO_PASSWORD},
     )
     try:
         server.start()
@@ -494,8 +499,8 @@ def demo_fetch(args: argparse.Namespace) -> int:
         print(
             f"No HOST given: serving the bundled sample maildrop ({len(box)} messages, "
             f"{human_size(box.octets)}) on {hostport(host, server.port)} as "
-            f"{DEMO_USER}/{DEMO_PASSWORD}{' with APOP' if args.apop else ''}, "
-            "fetching it through the C client.",
+            f"{DEMO_USER}/{DEMO_PASSWORD} (SASL {' '.join(SASL_MECHANISMS)}"
+            f"{', APOP' if server.apop else ''}), fetching it through the C client.",
             flush=True,
         )
         args.verbose = True
@@ -503,5 +508,6 @@ def demo_fetch(args: argparse.Namespace) -> int:
         code = run_fetch(args, host, server.port, DEMO_USER, DEMO_PASSWORD, sys.stdout,
                          account=DEMO_ACCOUNT)
         if code == EXIT_OK:
-            print(f"Commands sent by the client: {', '.join(redact(server.commands))}")
+            # Secrets hidden, the lines of the AUTH exchange included.
+            print(f"Commands sent by the client: {', '.join(CommandLog(server).new_lines())}")
         return code
