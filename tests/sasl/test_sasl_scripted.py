@@ -70,6 +70,21 @@ def scram_script(server_first: bytes = RFC7677_SERVER_FIRST,
     return t
 
 
+def scram_to_the_proof(reply, *more: tuple[str, object]) -> ScriptedTransport:
+    """RFC 7677's exchange up to the client's proof, which the server answers with
+    reply; then the exchanges of more."""
+    t = ScriptedTransport()
+    t.expect("AUTH SCRAM-SHA-256 ", challenge(RFC7677_SERVER_FIRST))
+    t.expect(b64(RFC7677_CLIENT_FINAL), reply)
+    for prefix, answer in more:
+        t.expect(prefix, answer)
+    return t
+
+
+def scram_auth(stack) -> int:
+    return auth(stack, lib.NX_POP3_SASL_SCRAM_SHA_256, b"user", b"pencil", RFC7677_NONCE)
+
+
 def test_scram_reproduces_rfc7677_exactly(netx_stack) -> None:
     t = scram_script()
     s = connected(netx_stack, t)
@@ -114,13 +129,9 @@ def test_scram_result_does_not_depend_on_segments(netx_stack, split: str) -> Non
 
 def test_scram_wrong_server_signature_is_cancelled_and_refused(netx_stack) -> None:
     bad = b"v=" + base64.b64encode(b"\x00" * 32)
-    t = ScriptedTransport()
-    t.expect("AUTH SCRAM-SHA-256 ", challenge(RFC7677_SERVER_FIRST))
-    t.expect(b64(RFC7677_CLIENT_FINAL), challenge(bad))
-    t.expect("*", b"-ERR cancelled\r\n")
+    t = scram_to_the_proof(challenge(bad), ("*", b"-ERR cancelled\r\n"))
     s = connected(netx_stack, t)
-    status = auth(s, lib.NX_POP3_SASL_SCRAM_SHA_256, b"user", b"pencil", RFC7677_NONCE)
-    assert status == lib.NX_POP3_SERVER_NOT_VERIFIED
+    assert scram_auth(s) == lib.NX_POP3_SERVER_NOT_VERIFIED
     assert t.commands[-1] == "*" and closed(s)
     s.finish()
 
@@ -132,13 +143,9 @@ def test_scram_wrong_server_signature_is_cancelled_and_refused(netx_stack) -> No
 ])
 def test_scram_server_final_without_a_signature_is_refused(netx_stack,
                                                            server_final: bytes) -> None:
-    t = ScriptedTransport()
-    t.expect("AUTH SCRAM-SHA-256 ", challenge(RFC7677_SERVER_FIRST))
-    t.expect(b64(RFC7677_CLIENT_FINAL), challenge(server_final))
-    t.expect("*", b"-ERR cancelled\r\n")
+    t = scram_to_the_proof(challenge(server_final), ("*", b"-ERR cancelled\r\n"))
     s = connected(netx_stack, t)
-    status = auth(s, lib.NX_POP3_SASL_SCRAM_SHA_256, b"user", b"pencil", RFC7677_NONCE)
-    assert status == lib.NX_POP3_SERVER_NOT_VERIFIED and closed(s)
+    assert scram_auth(s) == lib.NX_POP3_SERVER_NOT_VERIFIED and closed(s)
     s.finish()
 
 
@@ -148,30 +155,23 @@ def test_scram_challenge_after_the_server_final_is_cancelled(netx_stack) -> None
     t.expect("", challenge(b"more"))
     t.expect("*", b"-ERR\r\n")
     s = connected(netx_stack, t)
-    status = auth(s, lib.NX_POP3_SASL_SCRAM_SHA_256, b"user", b"pencil", RFC7677_NONCE)
-    assert status == lib.NX_POP3_INVALID_CHALLENGE and closed(s)
+    assert scram_auth(s) == lib.NX_POP3_INVALID_CHALLENGE and closed(s)
     s.finish()
 
 
 def test_scram_ok_without_a_server_signature_is_refused(netx_stack) -> None:
-    t = ScriptedTransport()
-    t.expect("AUTH SCRAM-SHA-256 ", challenge(RFC7677_SERVER_FIRST))
-    t.expect(b64(RFC7677_CLIENT_FINAL), b"+OK welcome, no proof needed\r\n")
+    t = scram_to_the_proof(b"+OK welcome, no proof needed\r\n")
     s = connected(netx_stack, t)
-    status = auth(s, lib.NX_POP3_SASL_SCRAM_SHA_256, b"user", b"pencil", RFC7677_NONCE)
-    assert status == lib.NX_POP3_SERVER_NOT_VERIFIED and closed(s)
+    assert scram_auth(s) == lib.NX_POP3_SERVER_NOT_VERIFIED and closed(s)
     s.finish()
 
 
 def test_scram_server_error_is_answered_and_the_session_stays(netx_stack) -> None:
-    t = ScriptedTransport()
-    t.expect("AUTH SCRAM-SHA-256 ", challenge(RFC7677_SERVER_FIRST))
-    t.expect(b64(RFC7677_CLIENT_FINAL), challenge(b"e=invalid-proof"))
-    t.expect("", b"-ERR [AUTH] authentication failed\r\n")
-    t.expect("QUIT", b"+OK bye\r\n")
+    t = scram_to_the_proof(challenge(b"e=invalid-proof"),
+                           ("", b"-ERR [AUTH] authentication failed\r\n"),
+                           ("QUIT", b"+OK bye\r\n"))
     s = connected(netx_stack, t)
-    status = auth(s, lib.NX_POP3_SASL_SCRAM_SHA_256, b"user", b"pencil", RFC7677_NONCE)
-    assert status == lib.NX_POP3_SERVER_ERROR_STATUS
+    assert scram_auth(s) == lib.NX_POP3_SERVER_ERROR_STATUS
     assert s.client.nx_pop3_client_state == lib.NX_POP3_STATE_AUTHORIZATION
     assert s.client.nx_pop3_client_response_code == lib.NX_POP3_RESPONSE_AUTH
     assert s.reply_text == b"[AUTH] authentication failed"
@@ -204,8 +204,7 @@ def test_scram_bad_server_first_is_cancelled(netx_stack, server_first: bytes) ->
     t.expect("AUTH SCRAM-SHA-256 ", challenge(server_first) if server_first else b"+ \r\n")
     t.expect("*", b"-ERR cancelled\r\n")
     s = connected(netx_stack, t)
-    status = auth(s, lib.NX_POP3_SASL_SCRAM_SHA_256, b"user", b"pencil", RFC7677_NONCE)
-    assert status == lib.NX_POP3_INVALID_CHALLENGE
+    assert scram_auth(s) == lib.NX_POP3_INVALID_CHALLENGE
     assert t.commands[-1] == "*" and closed(s)
     s.finish()
 
