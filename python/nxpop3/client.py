@@ -369,8 +369,6 @@ class Client:
         available = login_policy.offered(
             self.capabilities, int(self._client.nx_pop3_client_sasl_mechanisms),
             bool(lib._nx_pop3_apop_stamp_found(self._stamp)))
-        if mechanism == "USER":
-            available |= {"USER"}  # an RFC 1939 command: a refusal costs only the name
         chosen = login_policy.choose(available, mechanism, encrypted=self.tls,
                                      loopback=self._loopback, allow_plaintext=allow)
         c_name = ffi.new("char[]", name)

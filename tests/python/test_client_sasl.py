@@ -243,3 +243,14 @@ def test_auth_needs_a_mechanism_and_the_authorization_state() -> None:
             client.auth("PLAIN", "alice", "secret")
             with pytest.raises(Exception, match="already logged in"):
                 client.auth("PLAIN", "alice", "secret")
+
+
+def test_user_named_and_not_in_the_capa_sends_nothing() -> None:
+    t = remote(("CAPA", b"+OK\r\nSASL PLAIN\r\n.\r\n"))
+    with Client("127.0.0.1", 110, transport=t) as client:
+        client.capa()
+        with pytest.raises(AuthenticationError) as caught:
+            client.login("alice", "secret", mechanism="USER")
+        assert caught.value.status == lib.NX_POP3_MECHANISM_NOT_OFFERED
+        assert t.commands == ["CAPA"]
+        t.expect("QUIT", b"+OK\r\n")
