@@ -198,8 +198,7 @@ class _Wire(SocketTransport):
     """The facade's connection: a :class:`SocketTransport` (plain until STLS, or
     POP3S) that connects as ``socket.create_connection`` does (every address in
     turn, keeping the error), keeps the status line that answers each command, as
-    sent, prints the debugging output poplib prints, and can refuse to send USER
-    (so that ``apop()`` never falls back to a password in clear)."""
+    sent, and prints the debugging output poplib prints."""
 
     def __init__(self, context: ssl.SSLContext | None, server_hostname: str,
                  addresses: list[tuple[Any, ...]], *, implicit: bool) -> None:
@@ -208,8 +207,6 @@ class _Wire(SocketTransport):
         self.connect_error: OSError | None = None
         self.io_error: OSError | None = None  # a reset or a broken pipe, as raised
         self.replies: deque[tuple[bytes, bytes]] = deque(maxlen=_KEPT_REPLIES)
-        self.refuse_user = False
-        self.user_refused = False
         self.debuglevel = 0
         self.owner: Any = None
         self._verb = b""
@@ -265,9 +262,6 @@ class _Wire(SocketTransport):
         if self._line_sent:
             line = data[:]
             verb = line.split(b" ", 1)[0].rstrip(b"\r\n").upper()
-            if verb == b"USER" and self.refuse_user:
-                self.user_refused = True
-                return int(lib.NX_TRANSPORT_ERROR)
             if self.owner is not None:
                 sys.audit("poplib.putline", self.owner, line[:-2])
             if self.debuglevel:
@@ -439,25 +433,18 @@ class POP3:
 
     def apop(self, user: str, password: str) -> bytes:
         """APOP with the greeting's timestamp. A refusal never falls back to USER
-        and PASS: it raises ``error_proto`` and ends the session."""
+        and PASS: it raises ``error_proto``, and the session goes on, as poplib's."""
         name = _text(user, "user name", codes.NX_POP3_MAX_USERNAME)
         secret = _text(password, "password", codes.NX_POP3_MAX_PASSWORD)
         if not _TIMESTAMP.match(self.welcome):
             raise error_proto("-ERR APOP not supported by server")
-        self._wire.refuse_user = True
-        self._wire.user_refused = False
         try:
-            self._client.login(name, secret, mechanism="APOP")
+            self._client.login(name, secret, mechanism="APOP")  # APOP or nothing
         except Pop3Error as exc:
-            if self._wire.user_refused:
-                self._client.close()
-                refused = self._wire.reply(b"APOP")
-                if refused is None:  # the timestamp was not one the client takes
-                    raise error_proto("-ERR APOP not supported by server") from exc
-                raise error_proto(refused) from exc
+            if exc.status == codes.NX_POP3_MECHANISM_NOT_OFFERED:
+                # The timestamp was not one the client takes: nothing was sent.
+                raise error_proto("-ERR APOP not supported by server") from exc
             raise self._failure(exc) from exc
-        finally:
-            self._wire.refuse_user = False
         return self._response(b"APOP")
 
     def rpop(self, user: str) -> bytes:
