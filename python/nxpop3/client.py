@@ -344,7 +344,6 @@ class Client:
         chosen = _mechanism(mechanism, apop)
         allow = self._allow_plaintext if allow_plaintext is None else bool(allow_plaintext)
         with self._lock:
-            self._session()
             self._login(name, secret, chosen, allow)
 
     def auth(self, mechanism: str, user: str, secret: str) -> None:
@@ -385,13 +384,11 @@ class Client:
                                                  c_name, c_secret, nonce)
         finally:
             ffi.memmove(c_secret, b"\0" * len(secret), len(secret))
-        if status != lib.NX_SUCCESS:
-            error = self._error(status)
+        try:
+            self._check(status)
+        except Pop3Error as error:
             error.mechanism = chosen
-            if self._created and \
-                    int(self._client.nx_pop3_client_state) == codes.NX_POP3_STATE_CLOSED:
-                self._failure = error
-            raise error
+            raise
         self._mechanism = chosen
 
     # The extensions (RFC 2449, 6856).

@@ -59,9 +59,9 @@ def offered(capabilities: int, sasl_mask: int, apop_timestamp: bool) -> frozense
     (``NX_POP3_CAPABILITY_*``, the ``NX_POP3_SASL_*`` mask) and whether the
     greeting held an APOP timestamp. A server that answered CAPA with -ERR, or
     with nothing, is an RFC 1939 server: USER is assumed."""
-    names = {name for name, code in SASL_CODES.items() if sasl_mask & (1 << code)}
-    if not capabilities & codes.NX_POP3_CAPABILITY_SASL:
-        names.clear()
+    names = set()
+    if capabilities & codes.NX_POP3_CAPABILITY_SASL:
+        names = {name for name, code in SASL_CODES.items() if sasl_mask & (1 << code)}
     if apop_timestamp:
         names.add("APOP")
     listed = capabilities & ~codes.NX_POP3_CAPABILITY_ASKED
