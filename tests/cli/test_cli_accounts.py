@@ -257,24 +257,14 @@ class _Recorded(Exception):
     pass
 
 
-def _client_kwargs(monkeypatch, tmp_path, *options: str, sasl: bool = True) -> dict:
+def _client_kwargs(monkeypatch, tmp_path, *options: str) -> dict:
     """The keyword arguments ``nxpop3 fetch`` gives ``Client``, with a stand-in that
-    records them (and, with ``sasl``, accepts mechanism= and allow_plaintext=)."""
+    records them."""
     seen: dict = {}
 
-    if sasl:
-        def client(host, port, user, password, *, mechanism=None, allow_plaintext=False,
-                   **kwargs):
-            seen.update(kwargs, host=host)
-            if mechanism is not None:
-                seen["mechanism"] = mechanism
-            if allow_plaintext:
-                seen["allow_plaintext"] = allow_plaintext
-            raise _Recorded
-    else:
-        def client(host, port, user, password, **kwargs):
-            seen.update(kwargs)
-            raise _Recorded
+    def client(host, port, user, password, **kwargs):
+        seen.update(kwargs, host=host)
+        raise _Recorded
 
     monkeypatch.setattr(nxpop3, "Client", client)
     monkeypatch.chdir(tmp_path)
@@ -294,16 +284,9 @@ def test_mechanism_and_allow_plaintext_reach_client_only_when_given(monkeypatch,
     chosen = _client_kwargs(monkeypatch, tmp_path, "--mechanism", "scram-sha-256",
                             "--allow-plaintext")
     assert chosen["mechanism"] == "SCRAM-SHA-256" and chosen["allow_plaintext"] is True
-    # A Client without SASL still runs every other option.
-    older = _client_kwargs(monkeypatch, tmp_path, sasl=False)
-    assert older["exit"] is None and "mechanism" not in older
 
 
-def test_mechanism_without_client_support_or_unknown_is_a_usage_error(monkeypatch, tmp_path,
-                                                                      capsys):
-    seen = _client_kwargs(monkeypatch, tmp_path, "--mechanism", "PLAIN", sasl=False)
-    assert seen["exit"] == EXIT_USAGE
-    assert "--mechanism needs an nxpop3.Client with SASL support" in capsys.readouterr().err
+def test_unknown_mechanism_is_a_usage_error(monkeypatch, tmp_path, capsys):
     seen = _client_kwargs(monkeypatch, tmp_path, "--mechanism", "KERBEROS_V4")
     assert seen["exit"] == EXIT_USAGE
     assert "unknown mechanism 'KERBEROS_V4'" in capsys.readouterr().err

@@ -30,8 +30,7 @@ def describe_error(error: BaseException) -> str:
     if not isinstance(error, errors.Pop3Error):
         return str(error)
     head = f"{error.name} (0x{error.status:02X})"
-    plaintext_refused = getattr(errors, "PlaintextRefused", None)  # with SASL support
-    if plaintext_refused is not None and isinstance(error, plaintext_refused):
+    if isinstance(error, errors.PlaintextRefused):
         return (f"{head}: {error}; nothing was sent. Use --tls or --starttls, or "
                 "--allow-plaintext to send it in clear anyway")
     if isinstance(error, errors.ServerError) and error.command:
