@@ -80,40 +80,39 @@ UINT _nx_pop3_apop_digest(NX_POP3_APOP_STAMP *stamp, const CHAR *secret, CHAR he
     return status;
 }
 
-/* NX_SUCCESS for a text of at most max characters without CR or LF. */
-static UINT pop3_credential_check(const CHAR *text, UINT max)
-{
-    UINT i;
-
-    /* NUL ends the text, so it cannot be inside; at most max + 1 bytes read. */
-    for (i = 0u; i <= max; i++)
-    {
-        if (text[i] == '\0')
-        {
-            return NX_SUCCESS;
-        }
-        if ((text[i] == '\r') || (text[i] == '\n'))
-        {
-            break;
-        }
-    }
-    return NX_POP3_PARAM_ERROR;
-}
-
-UINT _nx_pop3_credentials_check(const CHAR *name, const CHAR *password)
-{
-    UINT status = pop3_credential_check(name, NX_POP3_MAX_USERNAME);
-
-    return (status == NX_SUCCESS) ? pop3_credential_check(password, NX_POP3_MAX_PASSWORD) : status;
-}
-
-/* Services of their own only with SASL (nx_pop3_client_apop/_user_pass); without
- * it, parts of _nx_pop3_login that the compiler joins into it. */
+/* Shared with SASL (nx_pop3_sasl.c), and the login services of their own
+ * (nx_pop3_client_apop/_user_pass), only when it is built; without it these are
+ * parts of the login that the compiler joins into it. */
 #if NX_POP3_CLIENT_ENABLE_SASL
 #define POP3_LOGIN_SCOPE
 #else
 #define POP3_LOGIN_SCOPE static
 #endif
+
+POP3_LOGIN_SCOPE UINT _nx_pop3_text_check(const CHAR *text, ULONG max, ULONG *length)
+{
+    ULONG i;
+
+    /* NUL ends the text, so it cannot be inside; at most max + 1 bytes read. */
+    for (i = 0u; (i <= max) && (text[i] != '\0'); i++)
+    {
+        if ((text[i] == '\r') || (text[i] == '\n'))
+        {
+            return NX_POP3_PARAM_ERROR;
+        }
+    }
+    *length = i;
+    return (i <= max) ? NX_SUCCESS : NX_POP3_PARAM_ERROR;
+}
+
+UINT _nx_pop3_credentials_check(const CHAR *name, const CHAR *password)
+{
+    ULONG length;
+    UINT status = _nx_pop3_text_check(name, NX_POP3_MAX_USERNAME, &length);
+
+    return (status == NX_SUCCESS) ? _nx_pop3_text_check(password, NX_POP3_MAX_PASSWORD, &length)
+                                  : status;
+}
 
 POP3_LOGIN_SCOPE UINT _nx_pop3_apop(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                                     const CHAR *name, const CHAR *password)

@@ -35,6 +35,11 @@ UINT _nx_pop3_login(NX_POP3_CLIENT *client_ptr, NX_POP3_APOP_STAMP *apop_stamp,
                     const CHAR *name, const CHAR *password);
 
 #if NX_POP3_CLIENT_ENABLE_SASL
+/** NX_SUCCESS for a text of at most max characters (no NUL) holding neither CR
+ *  nor LF, their count in *length; NX_POP3_PARAM_ERROR otherwise. At most max + 1
+ *  bytes are read. */
+UINT _nx_pop3_text_check(const CHAR *text, ULONG max, ULONG *length);
+
 /** "APOP name digest" only (no fallback): NX_POP3_APOP_FAILED_MD5_DIGEST with
  *  nothing sent when apop_stamp is NX_NULL or holds no timestamp. The stamp is
  *  wiped. The credentials were checked by the caller. */

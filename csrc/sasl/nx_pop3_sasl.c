@@ -9,6 +9,7 @@
 
 #include "nx_base64.h"
 #include "nx_crypto_wipe.h"
+#include "nx_pop3_auth.h"
 #include "nx_pop3_command.h"
 #include "nx_pop3_reply.h"
 
@@ -346,29 +347,18 @@ static UINT sasl_cancel(NX_POP3_CLIENT *client_ptr, UINT status)
     return _nx_pop3_abort(client_ptr, status);
 }
 
-/* NX_SUCCESS for 1 .. max characters without CR or LF; *length is their count. */
-static UINT sasl_text_check(const CHAR *text, ULONG max, ULONG minimum, ULONG *length)
-{
-    ULONG i;
-
-    for (i = 0u; (i <= max) && (text[i] != '\0'); i++)
-    {
-        if ((text[i] == '\r') || (text[i] == '\n'))
-        {
-            return NX_POP3_PARAM_ERROR;
-        }
-    }
-    *length = i;
-    return ((i >= minimum) && (i <= max)) ? NX_SUCCESS : NX_POP3_PARAM_ERROR;
-}
-
 static UINT sasl_nonce_check(const CHAR *nonce)
 {
     ULONG length = 0u;
-    UINT status = (nonce != NX_NULL) ?
-                  sasl_text_check(nonce, NX_POP3_SCRAM_NONCE_MAX, NX_POP3_SCRAM_NONCE_MIN, &length) :
-                  NX_POP3_PARAM_ERROR;
     ULONG i;
+    UINT status = (nonce != NX_NULL) ?
+                  _nx_pop3_text_check(nonce, NX_POP3_SCRAM_NONCE_MAX, &length) :
+                  NX_POP3_PARAM_ERROR;
+
+    if (length < NX_POP3_SCRAM_NONCE_MIN)
+    {
+        status = NX_POP3_PARAM_ERROR;
+    }
 
     for (i = 0u; (status == NX_SUCCESS) && (i < length); i++)
     {
@@ -531,11 +521,15 @@ UINT _nx_pop3_client_auth(NX_POP3_CLIENT *client_ptr, UINT mechanism, CHAR *clie
     memset(&sasl, 0, sizeof(sasl));
     if (status == NX_SUCCESS)
     {
-        status = sasl_text_check(client_name, NX_POP3_MAX_USERNAME, 1u, &length);
+        status = _nx_pop3_text_check(client_name, NX_POP3_MAX_USERNAME, &length);
+    }
+    if ((status == NX_SUCCESS) && (length == 0u))
+    {
+        status = NX_POP3_PARAM_ERROR; /* a name is needed */
     }
     if (status == NX_SUCCESS)
     {
-        status = sasl_text_check(secret, NX_POP3_MAX_SASL_SECRET, 0u, &sasl.secret_length);
+        status = _nx_pop3_text_check(secret, NX_POP3_MAX_SASL_SECRET, &sasl.secret_length);
     }
     if ((status == NX_SUCCESS) && (mechanism == NX_POP3_SASL_SCRAM_SHA_256))
     {
